@@ -1,0 +1,1 @@
+"""Dialogue: the platform a secretariat uses to run a membership-driven policy dialogue."""

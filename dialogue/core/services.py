@@ -1,0 +1,63 @@
+"""Shared write helpers: validate, save and audit in one step."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+
+from dialogue.core import audit
+from dialogue.core.errors import DomainError
+from dialogue.core.models import AuditEntry
+
+
+def validation_to_domain_error(
+    error: ValidationError, model: type[models.Model] | None = None
+) -> DomainError:
+    """The first message of a ValidationError as a DomainError naming its field."""
+    if hasattr(error, "error_dict"):
+        field, errors = next(iter(error.error_dict.items()))
+        message = "; ".join(str(m) for e in errors for m in e.messages)
+        if field == "__all__":
+            return DomainError(message)
+        label = field
+        if model is not None:
+            try:
+                label = str(model._meta.get_field(field).verbose_name)
+            except FieldDoesNotExist:
+                pass
+        return DomainError(f"{label}: {message}", field=field)
+    return DomainError("; ".join(error.messages))
+
+
+def save_audited(
+    obj: models.Model,
+    *,
+    actor,
+    fields: Iterable[str],
+    before: dict | None = None,
+    note: str = "",
+    exclude_from_validation: Iterable[str] = (),
+) -> models.Model:
+    """Validate `obj`, save it and append an audit entry of what changed in `fields`.
+
+    `before` is the snapshot taken before the change; without it the save is a
+    creation. Returns the object unchanged (and writes nothing) when no field changed.
+    """
+    fields = list(fields)
+    try:
+        obj.full_clean(exclude=list(exclude_from_validation))
+    except ValidationError as error:
+        raise validation_to_domain_error(error, type(obj)) from error
+    after = audit.snapshot(obj, fields)
+    if before is None:
+        obj.save()
+        audit.record(
+            actor=actor, action=AuditEntry.Action.CREATE, obj=obj, changes=after, note=note
+        )
+        return obj
+    changes = audit.diff(before, after)
+    if not changes:
+        return obj
+    obj.save()
+    audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=obj, changes=changes, note=note)
+    return obj

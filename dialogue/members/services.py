@@ -1,0 +1,458 @@
+"""Writes to the membership registry. Each function is one transaction with an audit entry."""
+
+import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dialogue.core import audit, clock
+from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.models import AuditEntry
+from dialogue.core.services import save_audited
+from dialogue.members import rules
+from dialogue.members.models import (
+    Member,
+    MemberStatusChange,
+    Organization,
+    Person,
+    Region,
+    User,
+)
+
+MEMBER_FIELDS = (
+    "kind",
+    "code",
+    "name_en",
+    "name_fr",
+    "name_es",
+    "official_name_en",
+    "official_name_fr",
+    "official_name_es",
+    "region",
+    "joined",
+    "mission_address",
+    "mission_phone",
+    "mission_email",
+    "mission_website",
+)
+MEMBER_AUDITED = (*MEMBER_FIELDS, "status", "status_since")
+ORGANIZATION_FIELDS = ("kind", "acronym", "name_en", "name_fr", "name_es", "country", "website")
+PERSON_FIELDS = (
+    "honorific",
+    "given_name",
+    "family_name",
+    "email",
+    "gender",
+    "preferred_language",
+    "role",
+    "job_title",
+    "delegation",
+    "organization",
+    "is_active",
+)
+
+
+def _require_staff(actor) -> None:
+    if not (getattr(actor, "is_authenticated", False) and actor.is_staff):
+        raise NotPermitted(_("Only the secretariat can do this."))
+
+
+def member_clean_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Normalized member data, or a DomainError naming the field at fault (writes nothing)."""
+    unknown = set(data) - set(MEMBER_FIELDS) - {"status", "status_since"}
+    if unknown:
+        raise DomainError(
+            _("Unknown field: %(field)s") % {"field": sorted(unknown)[0]},
+            field=sorted(unknown)[0],
+        )
+    data = {
+        key: (value.strip() if isinstance(value, str) else value) for key, value in data.items()
+    }
+    code = (data.get("code") or "").upper()
+    data["code"] = code
+    kind = data.get("kind")
+    if kind not in Member.Kind.values:
+        raise DomainError(
+            _("'%(kind)s' is not a kind of member (use one of: %(choices)s).")
+            % {"kind": kind or "", "choices": ", ".join(Member.Kind.values)},
+            field="kind",
+        )
+    if kind in Member.STATE_KINDS:
+        if not rules.is_iso_country(code):
+            raise DomainError(
+                _("ISO code '%(code)s' is not a country.") % {"code": code}, field="code"
+            )
+        iso = rules.country_names(code)
+        for base in ("name", "official_name"):
+            for language in ("en", "fr", "es"):
+                key = f"{base}_{language}"
+                if not data.get(key):
+                    data[key] = iso[base][language]
+    elif not rules.is_valid_organization_code(code):
+        raise DomainError(
+            _(
+                "Code '%(code)s' is not valid for an organization "
+                "(2 to 20 capital letters, digits or hyphens)."
+            )
+            % {"code": code},
+            field="code",
+        )
+    if not data.get("name_en"):
+        raise DomainError(_("The English name is required."), field="name_en")
+    if not data.get("region"):
+        data["region"] = (
+            rules.country_region(code) if kind in Member.STATE_KINDS else Region.INTERNATIONAL
+        )
+    if data["region"] not in Region.values:
+        raise DomainError(
+            _("'%(region)s' is not a region (use one of: %(choices)s).")
+            % {"region": data["region"], "choices": ", ".join(Region.values)},
+            field="region",
+        )
+    return data
+
+
+@transaction.atomic
+def member_create(*, actor, data: dict[str, Any]) -> Member:
+    """Register a new member; a State's code must be an ISO 3166-1 alpha-3 country code.
+
+    Names left blank for a State are filled with its ISO names in each language.
+    """
+    _require_staff(actor)
+    data = member_clean_data(data)
+    if Member.objects.filter(code=data["code"]).exists():
+        raise DomainError(
+            _("A member with code '%(code)s' already exists.") % {"code": data["code"]},
+            field="code",
+        )
+    status = data.pop("status", None) or Member.Status.ACTIVE
+    status_since = data.pop("status_since", None) or data.get("joined") or clock.today()
+    member = Member(**data, status=status, status_since=status_since)
+    save_audited(member, actor=actor, fields=MEMBER_AUDITED)
+    MemberStatusChange.objects.create(
+        member=member, status=status, effective=status_since, recorded_at=clock.now()
+    )
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, data: dict[str, Any]) -> Member:
+    """Change a member's details; a status change is also kept in its status history."""
+    _require_staff(actor)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    merged = {name: getattr(member, name) for name in MEMBER_FIELDS}
+    merged.update(data)
+    merged.pop("status", None)
+    merged.pop("status_since", None)
+    merged = member_clean_data(merged)
+    if merged["code"] != member.code:
+        raise DomainError(_("A member's code cannot be changed."), field="code")
+    before = audit.snapshot(member, MEMBER_AUDITED)
+    for name, value in merged.items():
+        setattr(member, name, value)
+    status = data.get("status")
+    if status and status != member.status:
+        _apply_status(member, status, data.get("status_since") or clock.today())
+    return save_audited(member, actor=actor, fields=MEMBER_AUDITED, before=before)
+
+
+def _apply_status(member: Member, status: str, effective: datetime.date, note: str = "") -> None:
+    if status not in Member.Status.values:
+        raise DomainError(
+            _("'%(status)s' is not a member status (use one of: %(choices)s).")
+            % {"status": status, "choices": ", ".join(Member.Status.values)},
+            field="status",
+        )
+    if member.status_since and effective < member.status_since:
+        raise DomainError(
+            _("The new status cannot take effect before the current one (%(date)s).")
+            % {"date": member.status_since.isoformat()},
+            field="status_since",
+        )
+    member.status = status
+    member.status_since = effective
+    MemberStatusChange.objects.create(
+        member=member, status=status, effective=effective, recorded_at=clock.now(), note=note
+    )
+
+
+@transaction.atomic
+def member_change_status(
+    *, actor, member: Member, status: str, effective: datetime.date | None = None, note: str = ""
+) -> Member:
+    """Suspend, reinstate or record the departure of a member, keeping the history."""
+    _require_staff(actor)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if status == member.status:
+        raise DomainError(
+            _("%(member)s is already %(status)s.")
+            % {"member": member, "status": member.get_status_display().lower()},
+            field="status",
+        )
+    before = audit.snapshot(member, MEMBER_AUDITED)
+    _apply_status(member, status, effective or clock.today(), note)
+    return save_audited(member, actor=actor, fields=MEMBER_AUDITED, before=before, note=note)
+
+
+@transaction.atomic
+def organization_save(
+    *, actor, data: dict[str, Any], organization: Organization | None = None
+) -> Organization:
+    """Create or change a stakeholder organization."""
+    _require_staff(actor)
+    country = (data.get("country") or "").strip().upper()
+    if country and not rules.is_iso_country(country):
+        raise DomainError(
+            _("ISO code '%(code)s' is not a country.") % {"code": country}, field="country"
+        )
+    before = audit.snapshot(organization, ORGANIZATION_FIELDS) if organization else None
+    organization = organization or Organization()
+    for name in ORGANIZATION_FIELDS:
+        if name in data:
+            setattr(organization, name, data[name])
+    organization.country = country
+    try:
+        with transaction.atomic():
+            return save_audited(
+                organization, actor=actor, fields=ORGANIZATION_FIELDS, before=before
+            )
+    except IntegrityError as error:
+        raise DomainError(
+            _("An organization with this name already exists."), field="name_en"
+        ) from error
+
+
+def can_manage_delegation(actor, delegation: Member) -> bool:
+    """Staff manage every delegation; an active focal point manages only its own."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.is_staff:
+        return True
+    person = getattr(actor, "person", None)
+    return bool(
+        person is not None
+        and person.is_active
+        and person.role == Person.Role.FOCAL_POINT
+        and person.delegation_id == delegation.pk
+    )
+
+
+def _require_manager(actor, delegation: Member | None) -> None:
+    if delegation is None or not can_manage_delegation(actor, delegation):
+        raise NotPermitted(_("You may only manage the delegates of your own delegation."))
+
+
+def _check_email_free(email: str, person: Person | None = None) -> None:
+    if not email:
+        return
+    persons = Person.objects.filter(email__iexact=email)
+    users = User.objects.filter(email__iexact=email)
+    if person is not None:
+        persons = persons.exclude(pk=person.pk)
+        if person.user_id:
+            users = users.exclude(pk=person.user_id)
+    if persons.exists() or users.exists():
+        raise DomainError(
+            _("The e-mail address %(email)s is already used by another person.") % {"email": email},
+            field="email",
+        )
+
+
+@transaction.atomic
+def person_save(*, actor, data: dict[str, Any], person: Person | None = None) -> Person:
+    """Create or change a person; staff only. A person acts for at most one delegation."""
+    _require_staff(actor)
+    before = audit.snapshot(person, PERSON_FIELDS) if person else None
+    person = person or Person()
+    for name in PERSON_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(person, name, value.strip() if isinstance(value, str) else value)
+    person_check(person)
+    save_audited(person, actor=actor, fields=PERSON_FIELDS, before=before)
+    _sync_account_state(actor, person)
+    return person
+
+
+def person_check(person: Person) -> None:
+    """Raise a DomainError if `person` breaks a membership rule (writes nothing)."""
+    person.email = (person.email or "").strip().lower()
+    _check_email_free(person.email, person if person.pk else None)
+    if person.role in Person.DELEGATION_ROLES and person.delegation_id is None:
+        raise DomainError(
+            _("A delegate or focal point must act for a delegation."), field="delegation"
+        )
+    if person.delegation_id and person.organization_id:
+        raise DomainError(
+            _("A person acts either for a delegation or for an organization, not both."),
+            field="organization",
+        )
+
+
+def _sync_account_state(actor, person: Person) -> None:
+    user = person.user
+    if user is None:
+        return
+    active = person.is_active
+    if user.is_active != active or (user.email != person.email and person.email):
+        before = audit.snapshot(user, ("email", "is_active"))
+        user.is_active = active
+        if person.email:
+            user.email = person.email
+        save_audited(
+            user,
+            actor=actor,
+            fields=("email", "is_active"),
+            before=before,
+            exclude_from_validation=("password",),
+        )
+
+
+@transaction.atomic
+def delegate_add(
+    *,
+    actor,
+    delegation: Member,
+    given_name: str,
+    family_name: str,
+    email: str,
+    honorific: str = "",
+    gender: str = Person.Gender.UNDISCLOSED,
+    preferred_language: str = "en",
+    job_title: str = "",
+    invite: bool = True,
+) -> Person:
+    """Add a delegate to a delegation, with an account and an e-mailed invitation to log in.
+
+    Only staff or the delegation's own focal point may do this.
+    """
+    _require_manager(actor, delegation)
+    email = (email or "").strip().lower()
+    if not email:
+        raise DomainError(
+            _("An e-mail address is required to give a delegate an account."), field="email"
+        )
+    _check_email_free(email)
+    person = Person(
+        honorific=honorific.strip(),
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        email=email,
+        gender=gender,
+        preferred_language=preferred_language,
+        job_title=job_title.strip(),
+        role=Person.Role.DELEGATE,
+        delegation=delegation,
+    )
+    save_audited(person, actor=actor, fields=PERSON_FIELDS)
+    account_create(actor=actor, person=person, invite=invite)
+    return person
+
+
+def _delegate_for_update(actor, person: Person) -> Person:
+    person = (
+        Person.objects.select_for_update().select_related("delegation", "user").get(pk=person.pk)
+    )
+    _require_manager(actor, person.delegation)
+    if not actor.is_staff and person.role != Person.Role.DELEGATE:
+        raise NotPermitted(_("Only the secretariat can change a focal point."))
+    return person
+
+
+@transaction.atomic
+def delegate_set_active(*, actor, person: Person, active: bool) -> Person:
+    """Deactivate or reactivate a delegate and their account; the record stays."""
+    person = _delegate_for_update(actor, person)
+    if person.is_active == active:
+        return person
+    if actor.is_authenticated and getattr(actor, "person", None) == person and not active:
+        raise DomainError(_("You cannot deactivate yourself."))
+    before = audit.snapshot(person, PERSON_FIELDS)
+    person.is_active = active
+    save_audited(person, actor=actor, fields=PERSON_FIELDS, before=before)
+    _sync_account_state(actor, person)
+    return person
+
+
+@transaction.atomic
+def delegate_remove(*, actor, person: Person) -> Person:
+    """Take a delegate off their delegation; the person and the history stay, the login ends."""
+    person = _delegate_for_update(actor, person)
+    if getattr(actor, "person", None) == person:
+        raise DomainError(_("You cannot remove yourself from your delegation."))
+    before = audit.snapshot(person, PERSON_FIELDS)
+    person.delegation = None
+    person.role = Person.Role.OTHER
+    person.is_active = False
+    save_audited(
+        person, actor=actor, fields=PERSON_FIELDS, before=before, note="removed from delegation"
+    )
+    _sync_account_state(actor, person)
+    return person
+
+
+@transaction.atomic
+def account_create(*, actor, person: Person, invite: bool = True) -> User:
+    """Give a person a login (no password until they set one through the invitation)."""
+    if person.delegation_id is not None:
+        _require_manager(actor, person.delegation)
+    else:
+        _require_staff(actor)
+    if person.user_id:
+        raise DomainError(_("%(person)s already has an account.") % {"person": person})
+    if not person.email:
+        raise DomainError(
+            _("An e-mail address is required to give a person an account."), field="email"
+        )
+    _check_email_free("", person)
+    if User.objects.filter(email__iexact=person.email).exists():
+        raise DomainError(
+            _("The e-mail address %(email)s is already used by another account.")
+            % {"email": person.email},
+            field="email",
+        )
+    user = User(
+        email=person.email,
+        first_name=person.given_name[:150],
+        last_name=person.family_name[:150],
+        is_active=person.is_active,
+    )
+    user.set_unusable_password()
+    save_audited(
+        user,
+        actor=actor,
+        fields=("email", "is_active", "is_staff"),
+        exclude_from_validation=("password",),
+    )
+    before = audit.snapshot(person, ("user",))
+    person.user = user
+    save_audited(person, actor=actor, fields=("user",), before=before)
+    if invite:
+        from dialogue.members.tasks import send_account_invitation
+
+        transaction.on_commit(lambda: send_account_invitation.enqueue(user.pk))
+    return user
+
+
+@transaction.atomic
+def person_set_language(*, actor, person: Person, language: str) -> Person:
+    """Remember the language a person reads the interface and e-mails in."""
+    if language not in ("en", "fr", "es"):
+        raise DomainError(_("Unsupported language."), field="language")
+    if not (actor.is_staff or getattr(actor, "person", None) == person):
+        raise NotPermitted(_("You may only change your own language."))
+    before = audit.snapshot(person, ("preferred_language",))
+    person.preferred_language = language
+    return save_audited(person, actor=actor, fields=("preferred_language",), before=before)
+
+
+def record_export(*, actor, what: str, count: int) -> None:
+    """Note in the audit trail that someone exported data."""
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.EXPORT,
+        object_type="members.member",
+        object_repr=what,
+        note=f"{count} rows",
+    )

@@ -1,0 +1,34 @@
+"""Input shapes of the delegates' portal."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.members.models import Language, Person
+
+
+class DelegateForm(forms.Form):
+    honorific = forms.CharField(
+        label=_("Title"),
+        max_length=40,
+        required=False,
+        help_text=_("For example Mr, Ms, Dr or H.E."),
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    job_title = forms.CharField(label=_("Position"), max_length=200, required=False)
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=Person.Gender.choices, initial=Person.Gender.UNDISCLOSED
+    )
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\x00" in value:
+                self.add_error(name, _("This field contains a character that is not allowed."))
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)

@@ -1,0 +1,174 @@
+"""The delegates' portal: a delegation's own pages."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy, translate_url
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.members import selectors, services
+from dialogue.members.models import Person
+from dialogue.portal.forms import DelegateForm, ProfileForm
+
+
+def _apply_language(response: HttpResponseRedirect, language: str) -> HttpResponseRedirect:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Log in, then continue in the person's preferred language."""
+
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        person = selectors.person_for_user(form.get_user())
+        if person is None:
+            return response
+        language = person.preferred_language
+        response["Location"] = translate_url(response["Location"], language)
+        translation.activate(language)
+        return _apply_language(response, language)
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """Choose a password from the single-use link of an invitation."""
+
+    template_name = "portal/password_set.html"
+    success_url = reverse_lazy("portal:password_set_done")
+
+
+def password_set_done(request):
+    """Confirmation that the password was set."""
+    return render(request, "portal/password_set_done.html")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "portal/password_change.html"
+    success_url = reverse_lazy("portal:home")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Your password has been changed."))
+        return super().form_valid(form)
+
+
+@login_required
+def home(request):
+    """The start page of a logged-in person: their delegation and what they can do."""
+    person = selectors.person_for_user(request.user)
+    return render(request, "portal/home.html", {"person": person})
+
+
+@login_required
+def profile(request):
+    """A person's own settings: the language of the interface and of e-mails."""
+    person = selectors.person_for_user(request.user)
+    if person is None:
+        raise Http404
+    form = ProfileForm(
+        request.POST or None, initial={"preferred_language": person.preferred_language}
+    )
+    if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["preferred_language"]
+        services.person_set_language(actor=request.user, person=person, language=language)
+        translation.activate(language)
+        messages.success(request, _("Your preferences have been saved."))
+        return _apply_language(redirect(reverse("portal:profile")), language)
+    return render(request, "portal/profile.html", {"person": person, "form": form})
+
+
+def _own_delegation(request):
+    person = selectors.person_for_user(request.user)
+    if person is None or person.delegation is None or not person.is_active:
+        raise PermissionDenied(_("Your account does not act for a delegation."))
+    return person, person.delegation
+
+
+@login_required
+def delegation(request):
+    """The persons of the viewer's delegation; a focal point can manage them here."""
+    person, member = _own_delegation(request)
+    return render(
+        request,
+        "portal/delegation.html",
+        {
+            "person": person,
+            "member": member,
+            "persons": selectors.delegation_persons(member),
+            "can_manage": services.can_manage_delegation(request.user, member),
+        },
+    )
+
+
+@login_required
+def delegate_add(request):
+    """A focal point adds a delegate, who receives an e-mail to set a password."""
+    person, member = _own_delegation(request)
+    if not services.can_manage_delegation(request.user, member):
+        raise PermissionDenied(_("Only your delegation's focal point can add delegates."))
+    form = DelegateForm(
+        request.POST or None, initial={"preferred_language": person.preferred_language}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.delegate_add(
+                actor=request.user, delegation=member, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s has been added and will receive an e-mail to set a password.")
+                % {"name": added.full_name},
+            )
+            return redirect("portal:delegation")
+    return render(request, "portal/delegate_form.html", {"form": form, "member": member})
+
+
+@login_required
+@require_POST
+def delegate_action(request, person_id: int, action: str):
+    """Deactivate, reactivate or remove a delegate of the viewer's own delegation."""
+    _person, member = _own_delegation(request)
+    target = Person.objects.filter(pk=person_id, delegation=member).first()
+    if target is None:
+        raise Http404
+    try:
+        if action == "deactivate":
+            services.delegate_set_active(actor=request.user, person=target, active=False)
+            done = _("%(name)s has been deactivated.")
+        elif action == "reactivate":
+            services.delegate_set_active(actor=request.user, person=target, active=True)
+            done = _("%(name)s has been reactivated.")
+        elif action == "remove":
+            services.delegate_remove(actor=request.user, person=target)
+            done = _("%(name)s has been removed from the delegation.")
+        else:
+            raise Http404
+    except NotPermitted as error:
+        raise PermissionDenied(error.message) from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done % {"name": target.full_name})
+    return redirect("portal:delegation")

@@ -1,0 +1,53 @@
+"""The public website."""
+
+from django.http import Http404
+from django.shortcuts import render
+
+from dialogue.members import selectors
+from dialogue.members.models import Member, Region
+
+
+def home(request):
+    """What the dialogue is and who takes part."""
+    return render(request, "site/home.html", {"counts": selectors.membership_counts()})
+
+
+def member_list(request):
+    """The membership, by kind, filterable by region and searchable by name."""
+    kind = request.GET.get("kind", "")
+    region = request.GET.get("region", "")
+    query = request.GET.get("q", "")[:100]
+    if kind not in Member.Kind.values:
+        kind = ""
+    if region not in Region.values:
+        region = ""
+    members = selectors.sorted_by_name(
+        selectors.member_list(kind=kind or None, region=region or None, query=query)
+    )
+    groups = [
+        (label, [m for m in members if m.kind == value])
+        for value, label in Member.Kind.choices
+        if not kind or kind == value
+    ]
+    return render(
+        request,
+        "site/member_list.html",
+        {
+            "groups": groups,
+            "total": len(members),
+            "kinds": Member.Kind.choices,
+            "regions": Region.choices,
+            "kind": kind,
+            "region": region,
+            "query": query,
+        },
+    )
+
+
+def member_detail(request, code: str):
+    """A member's public page: names, region, membership and Permanent Mission contact."""
+    try:
+        member = selectors.member_get(code)
+    except Member.DoesNotExist as error:
+        raise Http404 from error
+    return render(request, "site/member_detail.html", {"member": member})
