@@ -1,5 +1,6 @@
 """Shared write helpers: validate, save and audit in one step."""
 
+import contextlib
 from collections.abc import Iterable
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -21,10 +22,8 @@ def validation_to_domain_error(
             return DomainError(message)
         label = field
         if model is not None:
-            try:
+            with contextlib.suppress(FieldDoesNotExist):
                 label = str(model._meta.get_field(field).verbose_name)
-            except FieldDoesNotExist:
-                pass
         return DomainError(f"{label}: {message}", field=field)
     return DomainError("; ".join(error.messages))
 

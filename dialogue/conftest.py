@@ -1,0 +1,44 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from dialogue.members.tests.factories import (
+    FocalPointFactory,
+    MemberFactory,
+    PersonFactory,
+    StaffUserFactory,
+)
+
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.load_profile("dev")
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks_and_locmem_mail(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffUserFactory()
+
+
+@pytest.fixture
+def member_state(db):
+    return MemberFactory()
+
+
+@pytest.fixture
+def focal_point(db, member_state):
+    return FocalPointFactory(delegation=member_state)
+
+
+@pytest.fixture
+def delegate(db, member_state):
+    return PersonFactory(delegation=member_state, with_account=True)
