@@ -17,6 +17,12 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile("dev")
 
 
+def pytest_configure(config):
+    from django.conf import settings as django_settings
+
+    django_settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks_and_locmem_mail(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dialogue.site",
     "dialogue.portal",
     "dialogue.staff",
+    "dialogue.demo",
 ]
 
 MIDDLEWARE = [

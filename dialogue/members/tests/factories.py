@@ -1,32 +1,31 @@
 """Factories for membership records; they write directly, bypassing services, for set-up only."""
 
-import itertools
-
 import factory
 
 from dialogue.members.models import Member, Organization, Person, User
 
-_STATES = itertools.cycle(
-    [
-        ("CHE", "Switzerland", "Suisse", "Suiza", "europe"),
-        ("SEN", "Senegal", "Sénégal", "Senegal", "africa"),
-        ("MEX", "Mexico", "Mexique", "México", "americas"),
-        ("THA", "Thailand", "Thaïlande", "Tailandia", "asia"),
-        ("FJI", "Fiji", "Fidji", "Fiji", "oceania"),
-        ("CIV", "Côte d'Ivoire", "Côte d'Ivoire", "Côte d'Ivoire", "africa"),
-        ("TUR", "Türkiye", "Turquie", "Türkiye", "asia"),
-        ("PER", "Peru", "Pérou", "Perú", "americas"),
-    ]
-)
+STATES = {
+    "CHE": ("Switzerland", "Suisse", "Suiza", "europe"),
+    "SEN": ("Senegal", "Sénégal", "Senegal", "africa"),
+    "MEX": ("Mexico", "Mexique", "México", "americas"),
+    "THA": ("Thailand", "Thaïlande", "Tailandia", "asia"),
+    "FJI": ("Fiji", "Fidji", "Fiji", "oceania"),
+    "CIV": ("Côte d'Ivoire", "Côte d'Ivoire", "Côte d'Ivoire", "africa"),
+    "TUR": ("Türkiye", "Turquie", "Türkiye", "asia"),
+    "PER": ("Peru", "Pérou", "Perú", "americas"),
+}
+
+
+def _state(code: str, index: int, default: str = "") -> str:
+    return STATES[code][index] if code in STATES else default
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
 
 
 class StaffUserFactory(UserFactory):
@@ -35,21 +34,18 @@ class StaffUserFactory(UserFactory):
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
-    """A Member State; codes cycle through real ISO codes, so use `code=` when making many."""
+    """A Member State; known codes (see STATES) get real names, others need name_en=."""
 
     class Meta:
         model = Member
         django_get_or_create = ("code",)
 
-    class Params:
-        state = factory.Iterator(_STATES)
-
     kind = Member.Kind.MEMBER_STATE
-    code = factory.LazyAttribute(lambda o: o.state[0])
-    name_en = factory.LazyAttribute(lambda o: o.state[1])
-    name_fr = factory.LazyAttribute(lambda o: o.state[2])
-    name_es = factory.LazyAttribute(lambda o: o.state[3])
-    region = factory.LazyAttribute(lambda o: o.state[4])
+    code = factory.Iterator(list(STATES))
+    name_en = factory.LazyAttribute(lambda o: _state(o.code, 0, o.code))
+    name_fr = factory.LazyAttribute(lambda o: _state(o.code, 1))
+    name_es = factory.LazyAttribute(lambda o: _state(o.code, 2))
+    region = factory.LazyAttribute(lambda o: _state(o.code, 3, "europe"))
     status = Member.Status.ACTIVE
 
 
