@@ -24,15 +24,26 @@ class MemberAdminForm(forms.ModelForm):
         model = Member
         fields = (*services.MEMBER_FIELDS, "status", "status_since")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("region", "name_en"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = _("Filled from the ISO 3166 list for a State.")
+
     def clean(self):
         cleaned = super().clean()
         data = {k: v for k, v in cleaned.items() if k in services.MEMBER_FIELDS}
+        if self.instance.pk:
+            data["code"] = self.instance.code
         try:
             normalized = services.member_clean_data(data)
         except DomainError as error:
             raise forms.ValidationError(
                 {error.field: error.message} if error.field in self.fields else error.message
             ) from error
+        if self.instance.pk:
+            normalized.pop("code")
         cleaned.update(normalized)
         return cleaned
 
