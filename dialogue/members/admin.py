@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.core.admin import AuditedAdminMixin
@@ -19,9 +20,16 @@ class MemberStatusChangeInline(admin.TabularInline):
         return False
 
 
+def _https_url_fields(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class MemberAdminForm(forms.ModelForm):
     class Meta:
         model = Member
+        formfield_callback = _https_url_fields
         fields = (*services.MEMBER_FIELDS, "status", "status_since")
 
     def __init__(self, *args, **kwargs):
@@ -53,6 +61,7 @@ class MemberAdmin(admin.ModelAdmin):
     """Members are written through the membership services, so every change is audited."""
 
     form = MemberAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name_en", "code", "kind", "region", "status", "joined")
     list_filter = ("kind", "region", "status")
     search_fields = ("name_en", "name_fr", "name_es", "code")
@@ -97,6 +106,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name_en", "acronym", "kind", "country")
     list_filter = ("kind",)
     search_fields = ("name_en", "name_fr", "name_es", "acronym")
