@@ -1,5 +1,7 @@
 """The delegates' portal: a delegation's own pages."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -55,6 +57,30 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
     template_name = "portal/password_set.html"
     success_url = reverse_lazy("portal:password_set_done")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Send a single-use link to choose a new password; links always use SITE_URL."""
+
+    template_name = "portal/password_reset.html"
+    subject_template_name = "members/email/password_reset_subject.txt"
+    email_template_name = "members/email/password_reset_body.txt"
+    success_url = reverse_lazy("portal:password_reset_sent")
+
+    def form_valid(self, form):
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {
+            "domain": site.netloc,
+            "protocol": site.scheme,
+            "dialogue_name": settings.DIALOGUE_NAME,
+            "organization_name": settings.ORGANIZATION_NAME,
+        }
+        return super().form_valid(form)
+
+
+def password_reset_sent(request):
+    """Confirmation that a reset link was sent if the address is known."""
+    return render(request, "portal/password_reset_sent.html")
 
 
 def password_set_done(request):

@@ -197,3 +197,24 @@ def test_staff_without_a_person_sees_the_staff_link(client, staff_user):
     page = client.get("/en/portal/").content.decode()
     assert "/en/staff/" in page
     assert client.get("/en/portal/delegation/").status_code == 403
+
+
+def test_password_reset_link_uses_the_configured_site_not_the_host_header(
+    client, delegate, settings
+):
+    settings.SITE_URL = "https://dialogue.example.org"
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    response = client.post(
+        "/en/portal/password/reset/", {"email": delegate.email}, HTTP_HOST="evil.example"
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "https://dialogue.example.org/en/portal/password/set/" in body, body
+    assert "evil.example" not in mail.outbox[0].body
+
+
+def test_password_reset_does_not_reveal_unknown_addresses(client):
+    response = client.post("/en/portal/password/reset/", {"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 0
