@@ -22,13 +22,6 @@ class DelegateForm(forms.Form):
     )
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
 
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in cleaned.items():
-            if isinstance(value, str) and "\x00" in value:
-                self.add_error(name, _("This field contains a character that is not allowed."))
-        return cleaned
-
 
 class ProfileForm(forms.Form):
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
