@@ -31,3 +31,10 @@ def test_every_country_has_a_region():
 def test_organization_code_check_never_crashes(code):
     result = rules.is_valid_organization_code(code)
     assert result == bool(rules.CODE_PATTERN.match(code))
+
+
+def test_regions_follow_the_un_geoscheme_for_multi_continent_states():
+    assert rules.country_region("ESP") == "europe"
+    assert rules.country_region("ECU") == "americas"
+    assert rules.country_region("RUS") == "europe"
+    assert rules.country_region("CHL") == "americas"

@@ -1,0 +1,94 @@
+"""`dialogue load-demo`: load the demo data of the 2007 dialogue, then list the demo logins."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.markup import escape
+from rich.table import Table
+
+from dialogue.core.errors import DomainError
+from dialogue.demo import loader
+
+# Console width from which the logins table gets one column per field.
+WIDE = 130
+
+
+class _Stream:
+    """Lets rich write through the command's stdout without an added line ending."""
+
+    def __init__(self, wrapper):
+        self._wrapper = wrapper
+
+    def write(self, text: str) -> int:
+        self._wrapper.write(text, ending="")
+        return len(text)
+
+    def flush(self) -> None:
+        self._wrapper.flush()
+
+    def isatty(self) -> bool:
+        return self._wrapper.isatty()
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data of the 2007 dialogue (Member States, observers, stakeholders, "
+        "delegates, experts and demo logins) through the services. Safe to run again: "
+        "a second run changes nothing."
+    )
+
+    def handle(self, *args, **options):
+        quiet = options["verbosity"] == 0
+        stream = None if quiet else _Stream(self.stdout)
+        started = time.monotonic()
+        try:
+            counts = loader.load_all(stdout=stream)
+        except DomainError as error:
+            raise CommandError(error.message) from error
+        elapsed = time.monotonic() - started
+        if quiet:
+            return
+        console = loader.make_console(stream)
+        console.print(self._counts_table(counts))
+        console.print(self._logins_table(console.width))
+        console.print(self._summary_table())
+        console.print(f"Done in {elapsed:.1f} s.")
+
+    @staticmethod
+    def _counts_table(counts: loader.Counts) -> Table:
+        table = Table(title="Loaded")
+        table.add_column("Step")
+        for outcome in loader.OUTCOMES:
+            table.add_column(outcome.capitalize(), justify="right")
+        for name, step_counts in counts.items():
+            table.add_row(name, *(str(step_counts[outcome]) for outcome in loader.OUTCOMES))
+        return table
+
+    @staticmethod
+    def _logins_table(width: int) -> Table:
+        """Role, e-mail, password and rights of each demo login, stacked when space is short."""
+        table = Table(title="Demo logins", show_lines=True)
+        rows = loader.login_rows()
+        if width >= WIDE:
+            table.add_column("Role")
+            table.add_column("E-mail", no_wrap=True)
+            table.add_column("Password", no_wrap=True)
+            table.add_column("What they can do")
+            for row in rows:
+                table.add_row(row["role"], row["email"], loader.DEMO_PASSWORD, row["can_do"])
+            return table
+        table.add_column("Role, e-mail and password", no_wrap=True)
+        table.add_column("What they can do")
+        for row in rows:
+            login = f"[bold]{escape(row['role'])}[/bold]\n{row['email']}\n{loader.DEMO_PASSWORD}"
+            table.add_row(login, row["can_do"])
+        return table
+
+    @staticmethod
+    def _summary_table() -> Table:
+        table = Table(title="In the database")
+        table.add_column("Records")
+        table.add_column("Count", justify="right")
+        for label, count in loader.summary().items():
+            table.add_row(label, str(count))
+        return table
