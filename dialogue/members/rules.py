@@ -13,7 +13,13 @@ CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9-]{1,19}$")
 
 def is_iso_country(code: str) -> bool:
     """True when `code` is an ISO 3166-1 alpha-3 country code."""
-    return len(code) == 3 and code.isascii() and code.isalpha() and code.isupper() and pycountry.countries.get(alpha_3=code) is not None
+    return (
+        len(code) == 3
+        and code.isascii()
+        and code.isalpha()
+        and code.isupper()
+        and pycountry.countries.get(alpha_3=code) is not None
+    )
 
 
 def is_valid_organization_code(code: str) -> bool:

@@ -1,0 +1,145 @@
+# Dialogue: everyday commands.
+#
+#   make demo    install, load the demo data and serve on http://127.0.0.1:8000
+#   make test    everything CI checks: lint, migrations, deploy check, tests on SQLite and PostgreSQL
+#
+# Each target installs what it needs (the virtualenv, Python and Debian packages).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.NOTPARALLEL:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+DIALOGUE := $(BIN)/dialogue
+PYTEST_ARGS ?=
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+# The demo always runs on the embedded SQLite database, with tasks (e-mails to
+# the console) run at once instead of by a worker.
+DEMO_ENV := env -u DATABASE_URL -u DIALOGUE_ENV -u DEBUG \
+	TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+# The test suites choose their own database and never run with production settings.
+TEST_ENV := env -u DIALOGUE_ENV -u DEBUG
+
+DEMO_DEBIAN_PACKAGES := gettext
+TEST_DEBIAN_PACKAGES := gettext postgresql-15
+
+.PHONY: help demo test lint format messages compilemessages check-migrations check-deploy \
+	test-sqlite test-postgres install install-test clean distclean
+
+help:
+	@echo "make demo          install, load the demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test          lint, migration and deploy checks, tests on SQLite and PostgreSQL"
+	@echo "make test-sqlite   the test suite on SQLite only (PYTEST_ARGS=... to pass options)"
+	@echo "make test-postgres the test suite on a throwaway PostgreSQL cluster only"
+	@echo "make lint          ruff check and ruff format --check"
+	@echo "make format        sort imports and format the code with ruff"
+	@echo "make messages      update the French and Spanish .po files, then compile them"
+	@echo "make clean         remove generated files (demo database, static files, caches)"
+	@echo "make distclean     clean, and remove the virtualenv too"
+
+# --- installation -----------------------------------------------------------
+
+$(VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 not found)." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 13))' \
+		|| { echo "$(PYTHON) is not Python 3.11 or 3.12." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+	@bash tools/ensure-debian-packages $(DEMO_DEBIAN_PACKAGES)
+
+install-test: $(VENV)/.installed-test
+	@bash tools/ensure-debian-packages $(TEST_DEBIAN_PACKAGES)
+
+# --- translations -----------------------------------------------------------
+
+# Run from inside the package so that only its own locale directory is searched.
+compilemessages: install
+	@if compgen -G 'dialogue/locale/*/LC_MESSAGES/*.po' >/dev/null; then \
+		cd dialogue && $(DIALOGUE) compilemessages --verbosity 0; \
+		echo "Translations compiled."; \
+	else \
+		echo "No translations to compile yet (dialogue/locale/*/LC_MESSAGES/django.po)."; \
+	fi
+
+messages: install
+	cd dialogue && $(DIALOGUE) makemessages -l fr -l es --no-obsolete
+	@$(MAKE) compilemessages
+
+# --- demo -------------------------------------------------------------------
+
+demo: install compilemessages
+	@mkdir -p "$${DIALOGUE_DATA_DIR:-var}"
+	$(DEMO_ENV) $(DIALOGUE) migrate --noinput --verbosity 0
+	$(DEMO_ENV) $(DIALOGUE) load-demo
+	$(DEMO_ENV) $(DIALOGUE) collectstatic --noinput --verbosity 0
+	@echo
+	@echo "Dialogue is running at http://$(HOST):$(PORT) (Ctrl+C to stop)."
+	@echo
+	$(DEMO_ENV) $(BIN)/gunicorn dialogue.wsgi -b $(HOST):$(PORT) -w $(WORKERS)
+
+# --- checks and tests -------------------------------------------------------
+
+test: install-test compilemessages lint check-migrations check-deploy test-sqlite test-postgres
+	@echo
+	@echo "All checks passed."
+
+lint: install-test
+	@echo "==> ruff"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --select I --fix .
+	$(BIN)/ruff format .
+
+check-migrations: install
+	@echo "==> Migrations match the models"
+	env DATABASE_URL=sqlite://:memory: $(DIALOGUE) makemigrations --check --dry-run
+
+# Production settings with a fresh random key: any warning fails.
+check-deploy: install
+	@echo "==> Deployment check with production settings"
+	env -u DEBUG DIALOGUE_ENV=production ALLOWED_HOSTS=dialogue.example.org \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+		$(DIALOGUE) check --deploy --fail-level WARNING
+
+test-sqlite: install-test compilemessages
+	@echo "==> Test suite on SQLite"
+	@start=$$SECONDS; \
+	$(TEST_ENV) -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	echo "SQLite run: $$((SECONDS - start)) s"
+
+test-postgres: install-test compilemessages
+	@echo "==> Test suite on PostgreSQL"
+	@start=$$SECONDS; \
+	$(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS); \
+	echo "PostgreSQL run: $$((SECONDS - start)) s"
+
+# --- housekeeping -----------------------------------------------------------
+
+clean:
+	rm -rf var build dist reports .pytest_cache .ruff_cache .hypothesis
+	rm -rf *.egg-info dialogue/*.egg-info
+	find dialogue tools -name __pycache__ -type d -prune -exec rm -rf {} +
+	find dialogue -name '*.mo' -path '*/locale/*' -delete
+
+distclean: clean
+	rm -rf $(VENV)
