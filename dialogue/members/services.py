@@ -3,14 +3,25 @@
 import datetime
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
+from dialogue.core.actors import SYSTEM, has_staff_rights
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
-from dialogue.members import rules
+from dialogue.members import exports, rules
+from dialogue.members.imports import (
+    COLUMNS,
+    ImportErrors,
+    ImportIssue,
+    ImportSummary,
+    MemberFile,
+    MemberRow,
+    read_member_file,
+)
 from dialogue.members.models import (
     Member,
     MemberStatusChange,
@@ -54,7 +65,7 @@ PERSON_FIELDS = (
 
 
 def _require_staff(actor) -> None:
-    if not (getattr(actor, "is_authenticated", False) and actor.is_staff):
+    if not has_staff_rights(actor):
         raise NotPermitted(_("Only the secretariat can do this."))
 
 
@@ -154,6 +165,11 @@ def member_update(*, actor, member: Member, data: dict[str, Any]) -> Member:
     status = data.get("status")
     if status and status != member.status:
         _apply_status(member, status, data.get("status_since") or clock.today())
+    elif data.get("status_since") and data["status_since"] != member.status_since:
+        raise DomainError(
+            _("The status date changes only with a new status; the history is not rewritten."),
+            field="status_since",
+        )
     return save_audited(member, actor=actor, fields=MEMBER_AUDITED, before=before)
 
 
@@ -211,7 +227,8 @@ def organization_save(
     for name in ORGANIZATION_FIELDS:
         if name in data:
             setattr(organization, name, data[name])
-    organization.country = country
+    if "country" in data:
+        organization.country = country
     try:
         with transaction.atomic():
             return save_audited(
@@ -225,10 +242,10 @@ def organization_save(
 
 def can_manage_delegation(actor, delegation: Member) -> bool:
     """Staff manage every delegation; an active focal point manages only its own."""
+    if has_staff_rights(actor):
+        return True
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
-    if actor.is_staff:
-        return True
     person = getattr(actor, "person", None)
     return bool(
         person is not None
@@ -352,7 +369,9 @@ def delegate_add(
 
 def _delegate_for_update(actor, person: Person) -> Person:
     person = (
-        Person.objects.select_for_update().select_related("delegation", "user").get(pk=person.pk)
+        Person.objects.select_for_update(of=("self",))
+        .select_related("delegation", "user")
+        .get(pk=person.pk)
     )
     _require_manager(actor, person.delegation)
     if not actor.is_staff and person.role != Person.Role.DELEGATE:
@@ -455,4 +474,265 @@ def record_export(*, actor, what: str, count: int) -> None:
         object_type="members.member",
         object_repr=what,
         note=f"{count} rows",
+    )
+
+
+# The member file: import and export ----------------------------------------------------
+# The file format lives in `imports` and `exports`; these services apply the rules above.
+
+
+def members_import(
+    *,
+    actor,
+    content: bytes,
+    filename: str,
+    dry_run: bool = False,
+    system: bool = False,
+) -> ImportSummary:
+    """Create and update members from a member file (CSV or XLSX): every row or none.
+
+    Guarantees:
+
+    - Every row is checked before anything is written, with the rules of
+      member_create and member_update; if any row fails, nothing is written (not
+      even an audit entry) and ImportErrors lists every problem with its line
+      and column.
+    - A row for an unknown code creates the member (member_create); a row that
+      differs from its member updates it (member_update: the change is audited
+      and a new status enters the status history); a row equal to its member
+      writes nothing, so importing the same file again changes nothing.
+    - A column absent from the file leaves that field as it is. A blank cell
+      clears the field, except that a State's blank names and region come from
+      ISO 3166, and a blank status or status date keeps the current one.
+    - A status date changes only with a new status, and never to before the
+      current one: the status history is added to, never rewritten.
+    - An import appends one IMPORT entry (file name and counts) to the audit
+      trail, also when no member changed; a dry run (`dry_run=True`) checks the
+      file, returns the counts it would produce and writes nothing.
+
+    Only staff may import. The command line may run without a personal account:
+    `actor=None, system=True` is that case, recorded in the audit trail as
+    "system"; `system=True` is not accepted together with an account.
+    """
+    actor = _import_actor(actor, system)
+    member_file = read_member_file(content, filename)
+    if dry_run:
+        writes, unchanged = _member_import_plan(member_file)
+        created = sum(1 for _line, member, _data in writes if member is None)
+        return ImportSummary(
+            created=created, updated=len(writes) - created, unchanged=unchanged, dry_run=True
+        )
+    with transaction.atomic():
+        writes, unchanged = _member_import_plan(member_file)
+        created: list[str] = []
+        updated: list[str] = []
+        for line, member, data in writes:
+            try:
+                if member is None:
+                    created.append(member_create(actor=actor, data=data).code)
+                else:
+                    updated.append(member_update(actor=actor, member=member, data=data).code)
+            except DomainError as error:
+                raise ImportErrors([ImportIssue(line, error.field or "", error.message)]) from error
+        audit.record(
+            actor=actor,
+            action=AuditEntry.Action.IMPORT,
+            object_type="members.member",
+            object_repr=filename,
+            changes={
+                "file": filename,
+                "created": created,
+                "updated": updated,
+                "unchanged": unchanged,
+            },
+            note=f"created {len(created)}, updated {len(updated)}, unchanged {unchanged}",
+        )
+    return ImportSummary(created=len(created), updated=len(updated), unchanged=unchanged)
+
+
+def _import_actor(actor, system: bool):
+    if system:
+        if actor is not None:
+            raise ValueError("A system import or export has no actor.")
+        return SYSTEM
+    _require_staff(actor)
+    return actor
+
+
+def _member_import_plan(
+    member_file: MemberFile,
+) -> tuple[list[tuple[int, Member | None, dict[str, Any]]], int]:
+    """The writes a member file asks for, and how many rows match their member already.
+
+    Raises ImportErrors with every problem of every row; reads only.
+    """
+    issues = list(member_file.issues)
+    codes = {row.data["code"] for row in member_file.rows if row.data.get("code")}
+    existing = Member.objects.in_bulk(codes, field_name="code")
+    today = clock.today()
+    first_line: dict[str, int] = {}
+    writes: list[tuple[int, Member | None, dict[str, Any]]] = []
+    unchanged = 0
+    for row in member_file.rows:
+        if "code" in row.invalid:
+            continue
+        code = row.data.get("code") or ""
+        if not code:
+            issues.append(ImportIssue(row.line, "code", _("A code is required.")))
+            continue
+        if code in first_line:
+            issues.append(
+                ImportIssue(
+                    row.line,
+                    "code",
+                    _("Code '%(code)s' is already used on line %(line)d of this file.")
+                    % {"code": code, "line": first_line[code]},
+                )
+            )
+            continue
+        first_line[code] = row.line
+        member = existing.get(code)
+        try:
+            data = _member_import_row(row, member, today)
+        except ImportErrors as error:
+            issues.extend(error.issues)
+            continue
+        if data is None:
+            unchanged += 1
+        else:
+            writes.append((row.line, member, data))
+    if issues:
+        raise ImportErrors(sorted(issues, key=_issue_order))
+    return writes, unchanged
+
+
+def _issue_order(issue: ImportIssue) -> tuple[int, int]:
+    """File problems first, then by line, and within a line in the order of the columns."""
+    position = COLUMNS.index(issue.field) if issue.field in COLUMNS else -1
+    return (issue.line or 0, position)
+
+
+def _member_import_row(
+    row: MemberRow, member: Member | None, today: datetime.date
+) -> dict[str, Any] | None:
+    """What to write for one row (None if it matches its member), or ImportErrors."""
+    line = row.line
+    issues: list[ImportIssue] = []
+    data = {name: value for name, value in row.data.items() if name in MEMBER_FIELDS}
+    status = row.data.get("status") or ""
+    status_since = row.data.get("status_since")
+    if status and status not in Member.Status.values:
+        issues.append(
+            ImportIssue(
+                line,
+                "status",
+                _("'%(status)s' is not a member status (use one of: %(choices)s).")
+                % {"status": status, "choices": ", ".join(Member.Status.values)},
+            )
+        )
+        status = ""
+    fields = {name: getattr(member, name) for name in MEMBER_FIELDS} if member else {}
+    fields.update(data)
+    try:
+        cleaned = member_clean_data(fields)
+    except DomainError as error:
+        if error.field not in row.invalid:
+            issues.append(ImportIssue(line, error.field or "", error.message))
+        raise ImportErrors(issues) from error
+
+    status_change: dict[str, Any] = {}
+    if member is None:
+        status_change = {"status": status or None, "status_since": status_since}
+        candidate_status = status or Member.Status.ACTIVE
+        candidate_since = status_since or cleaned.get("joined") or today
+    else:
+        candidate_status, candidate_since = member.status, member.status_since
+        if status and status != member.status:
+            candidate_status, candidate_since = status, status_since or today
+            status_change = {"status": status, "status_since": candidate_since}
+            if member.status_since and candidate_since < member.status_since:
+                issues.append(
+                    ImportIssue(
+                        line,
+                        "status_since",
+                        _("The new status cannot take effect before the current one (%(date)s).")
+                        % {"date": member.status_since.isoformat()},
+                    )
+                )
+        elif status_since and status_since != member.status_since:
+            issues.append(
+                ImportIssue(
+                    line,
+                    "status_since",
+                    _(
+                        "The status date can only change together with the status "
+                        "(currently %(status)s since %(date)s)."
+                    )
+                    % {
+                        "status": member.status,
+                        "date": member.status_since.isoformat() if member.status_since else "-",
+                    },
+                )
+            )
+
+    candidate = Member(
+        pk=member.pk if member else None,
+        status=candidate_status,
+        status_since=candidate_since,
+        **cleaned,
+    )
+    try:
+        candidate.full_clean(
+            exclude=sorted(row.invalid), validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            issues.extend(
+                ImportIssue(line, "" if name == NON_FIELD_ERRORS else name, message)
+                for message in messages
+            )
+    if issues:
+        raise ImportErrors(issues)
+
+    if member is None:
+        return {**cleaned, **{k: v for k, v in status_change.items() if v}}
+    changes = {
+        name: cleaned[name]
+        for name in MEMBER_FIELDS
+        if not _same_member_value(cleaned[name], getattr(member, name))
+    }
+    changes.update(status_change)
+    return changes or None
+
+
+def _same_member_value(new: Any, old: Any) -> bool:
+    # XLSX stores line breaks as "\n" whatever they were, so "\r\n" is no change.
+    if isinstance(new, str) and isinstance(old, str):
+        return new.replace("\r\n", "\n") == old.replace("\r\n", "\n")
+    return new == old
+
+
+@transaction.atomic
+def members_export(*, actor, file_format: str, system: bool = False) -> exports.ExportFile:
+    """Every member, ordered by code, as a member file that imports back with no change.
+
+    `file_format` is "csv" or "xlsx". Only staff may export, or the command line
+    as "system" (see members_import); the export is noted in the audit trail.
+    """
+    actor = _import_actor(actor, system)
+    if file_format not in exports.FORMATS:
+        raise DomainError(
+            _("'%(format)s' is not an export format (use one of: %(choices)s).")
+            % {"format": file_format, "choices": ", ".join(exports.FORMATS)},
+            field="format",
+        )
+    rows = exports.members_export_rows()
+    content = exports.write_csv(rows) if file_format == "csv" else exports.write_xlsx(rows)
+    filename = f"members-{clock.today().isoformat()}.{file_format}"
+    record_export(actor=actor, what=filename, count=len(rows))
+    return exports.ExportFile(
+        filename=filename,
+        content_type=exports.CONTENT_TYPES[file_format],
+        content=content,
+        rows=len(rows),
     )

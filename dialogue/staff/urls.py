@@ -5,4 +5,17 @@ from dialogue.staff import views
 app_name = "staff"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("members/import/", views.member_import, name="member_import"),
+    path(
+        "members/export.csv",
+        views.member_export,
+        {"file_format": "csv"},
+        name="member_export_csv",
+    ),
+    path(
+        "members/export.xlsx",
+        views.member_export,
+        {"file_format": "xlsx"},
+        name="member_export_xlsx",
+    ),
 ]

@@ -152,3 +152,34 @@ def test_organization_names_are_unique(staff_user):
     with pytest.raises(DomainError) as error:
         services.organization_save(actor=staff_user, data=data)
     assert error.value.field == "name_en"
+
+
+def test_status_date_cannot_be_rewritten_without_a_new_status(staff_user, registered):
+    with pytest.raises(DomainError) as error:
+        services.member_update(
+            actor=staff_user,
+            member=registered,
+            data={"status_since": datetime.date(1990, 1, 1)},
+        )
+    assert error.value.field == "status_since"
+
+
+def test_organization_update_keeps_fields_it_was_not_given(staff_user):
+    organization = services.organization_save(
+        actor=staff_user, data={"kind": "academia", "name_en": "HEI", "country": "CHE"}
+    )
+    services.organization_save(
+        actor=staff_user, organization=organization, data={"acronym": "HEI"}
+    )
+    organization.refresh_from_db()
+    assert organization.country == "CHE"
+    assert organization.acronym == "HEI"
+
+
+def test_system_actor_has_staff_rights_and_is_audited_by_name():
+    from dialogue.core.actors import SYSTEM
+
+    member = services.member_create(actor=SYSTEM, data={"kind": "member_state", "code": "NOR"})
+    entry = AuditEntry.objects.get(object_id=str(member.pk))
+    assert entry.actor is None
+    assert entry.actor_label == "system"
