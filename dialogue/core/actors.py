@@ -24,6 +24,4 @@ def has_staff_rights(actor) -> bool:
     """True for an active staff account and for the platform itself."""
     if actor is SYSTEM:
         return True
-    return bool(
-        getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_staff
-    )
+    return bool(getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_staff)

@@ -168,9 +168,7 @@ def test_organization_update_keeps_fields_it_was_not_given(staff_user):
     organization = services.organization_save(
         actor=staff_user, data={"kind": "academia", "name_en": "HEI", "country": "CHE"}
     )
-    services.organization_save(
-        actor=staff_user, organization=organization, data={"acronym": "HEI"}
-    )
+    services.organization_save(actor=staff_user, organization=organization, data={"acronym": "HEI"})
     organization.refresh_from_db()
     assert organization.country == "CHE"
     assert organization.acronym == "HEI"
