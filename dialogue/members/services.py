@@ -466,6 +466,17 @@ def person_set_language(*, actor, person: Person, language: str) -> Person:
     return save_audited(person, actor=actor, fields=("preferred_language",), before=before)
 
 
+def account_password_changed(*, user: User, how: str) -> None:
+    """Note in the audit trail that an account's password was set or changed (never the value)."""
+    audit.record(
+        actor=user,
+        action=AuditEntry.Action.UPDATE,
+        obj=user,
+        changes={"password": ["***", "***"]},
+        note=how,
+    )
+
+
 def record_export(*, actor, what: str, count: int) -> None:
     """Note in the audit trail that someone exported data."""
     audit.record(

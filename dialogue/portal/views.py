@@ -58,6 +58,11 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     template_name = "portal/password_set.html"
     success_url = reverse_lazy("portal:password_set_done")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.account_password_changed(user=form.user, how="set from an e-mailed link")
+        return response
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Send a single-use link to choose a new password; links always use SITE_URL."""
@@ -93,8 +98,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("portal:home")
 
     def form_valid(self, form):
+        response = super().form_valid(form)
+        services.account_password_changed(user=form.user, how="changed in the portal")
         messages.success(self.request, _("Your password has been changed."))
-        return super().form_valid(form)
+        return response
 
 
 @login_required

@@ -169,6 +169,9 @@ def test_invitation_link_sets_a_password_once(
     response = client.post(set_url, {"new_password1": new_password, "new_password2": new_password})
     assert response.status_code == 302
     assert client.login(username="ana@mission.example.org", password=new_password)
+    entry = AuditEntry.objects.get(note="set from an e-mailed link")
+    assert entry.object_repr == "ana@mission.example.org"
+    assert new_password not in str(entry.changes)
     client.logout()
     again = client.get(path, follow=True)
     assert "not valid" in again.content.decode()
@@ -218,3 +221,14 @@ def test_password_reset_does_not_reveal_unknown_addresses(client):
     response = client.post("/en/portal/password/reset/", {"email": "nobody@example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 0
+
+
+def test_password_change_is_audited(client, delegate):
+    _login(client, delegate)
+    new_password = "another-long-unusual-password-2008"
+    response = client.post(
+        "/en/portal/password/change/",
+        {"old_password": PASSWORD, "new_password1": new_password, "new_password2": new_password},
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(note="changed in the portal", actor=delegate.user).exists()
