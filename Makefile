@@ -124,14 +124,14 @@ check-deploy: install
 test-sqlite: install-test compilemessages
 	@echo "==> Test suite on SQLite"
 	@start=$$SECONDS; \
-	$(TEST_ENV) -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS); \
-	echo "SQLite run: $$((SECONDS - start)) s"
+	status=0; $(TEST_ENV) -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	echo "SQLite run: $$((SECONDS - start)) s"; exit $$status
 
 test-postgres: install-test compilemessages
 	@echo "==> Test suite on PostgreSQL"
 	@start=$$SECONDS; \
-	$(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS); \
-	echo "PostgreSQL run: $$((SECONDS - start)) s"
+	status=0; $(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	echo "PostgreSQL run: $$((SECONDS - start)) s"; exit $$status
 
 # --- housekeeping -----------------------------------------------------------
 
