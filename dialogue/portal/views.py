@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.members import selectors, services
@@ -179,13 +179,22 @@ def delegate_add(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delegate_action(request, person_id: int, action: str):
-    """Deactivate, reactivate or remove a delegate of the viewer's own delegation."""
+    """Deactivate, reactivate or remove a delegate of the viewer's own delegation.
+
+    Removal is confirmed on a page of its own (GET) before it is done (POST).
+    """
     _person, member = _own_delegation(request)
     target = Person.objects.filter(pk=person_id, delegation=member).first()
-    if target is None:
+    if target is None or action not in ("deactivate", "reactivate", "remove"):
         raise Http404
+    if request.method == "GET":
+        if action != "remove":
+            return HttpResponseNotAllowed(["POST"])
+        if not services.can_manage_delegation(request.user, member):
+            raise PermissionDenied(_("Only your delegation's focal point can remove delegates."))
+        return render(request, "portal/delegate_remove.html", {"target": target, "member": member})
     try:
         if action == "deactivate":
             services.delegate_set_active(actor=request.user, person=target, active=False)
@@ -193,11 +202,9 @@ def delegate_action(request, person_id: int, action: str):
         elif action == "reactivate":
             services.delegate_set_active(actor=request.user, person=target, active=True)
             done = _("%(name)s has been reactivated.")
-        elif action == "remove":
+        else:
             services.delegate_remove(actor=request.user, person=target)
             done = _("%(name)s has been removed from the delegation.")
-        else:
-            raise Http404
     except NotPermitted as error:
         raise PermissionDenied(error.message) from error
     except DomainError as error:

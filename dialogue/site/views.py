@@ -2,9 +2,16 @@
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from dialogue.members import selectors
 from dialogue.members.models import Member, Region
+
+KIND_HEADINGS = {
+    Member.Kind.MEMBER_STATE: _("Member States"),
+    Member.Kind.OBSERVER_STATE: _("Observer States"),
+    Member.Kind.OBSERVER_ORGANIZATION: _("Observer organizations"),
+}
 
 
 def home(request):
@@ -26,7 +33,7 @@ def member_list(request):
     )
     groups = [
         (label, [m for m in members if m.kind == value])
-        for value, label in Member.Kind.choices
+        for value, label in KIND_HEADINGS.items()
         if not kind or kind == value
     ]
     return render(

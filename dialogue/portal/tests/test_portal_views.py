@@ -134,9 +134,25 @@ def test_another_delegations_person_is_not_found(client, focal_point):
     assert stranger.is_active and stranger.delegation is not None
 
 
-def test_delegate_actions_need_post(client, focal_point, delegate):
+def test_deactivation_needs_post(client, focal_point, delegate):
     _login(client, focal_point)
-    assert client.get(f"/en/portal/delegation/{delegate.pk}/remove/").status_code == 405
+    assert client.get(f"/en/portal/delegation/{delegate.pk}/deactivate/").status_code == 405
+    delegate.refresh_from_db()
+    assert delegate.is_active
+
+
+def test_removal_is_confirmed_before_it_is_done(client, focal_point, delegate):
+    _login(client, focal_point)
+    page = client.get(f"/en/portal/delegation/{delegate.pk}/remove/")
+    assert page.status_code == 200
+    assert f"Remove {delegate.full_name} from the delegation" in page.content.decode()
+    delegate.refresh_from_db()
+    assert delegate.delegation is not None
+
+
+def test_plain_delegate_cannot_open_the_removal_page(client, delegate, focal_point):
+    _login(client, delegate)
+    assert client.get(f"/en/portal/delegation/{focal_point.pk}/remove/").status_code == 403
 
 
 def test_unknown_action_is_not_found(client, focal_point, delegate):
