@@ -32,7 +32,7 @@ TEST_ENV := env -u DIALOGUE_ENV -u DEBUG
 DEMO_DEBIAN_PACKAGES := gettext
 TEST_DEBIAN_PACKAGES := gettext postgresql-15
 
-.PHONY: help demo test lint format messages compilemessages check-migrations check-deploy \
+.PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages \
 	test-sqlite test-postgres install install-test clean distclean
 
 help:
@@ -79,9 +79,26 @@ compilemessages: install
 		echo "No translations to compile yet (dialogue/locale/*/LC_MESSAGES/django.po)."; \
 	fi
 
+MAKEMESSAGES := makemessages -l fr -l es --no-obsolete --ignore '*/tests/*'
+
 messages: install
-	cd dialogue && $(DIALOGUE) makemessages -l fr -l es --no-obsolete
+	cd dialogue && $(DIALOGUE) $(MAKEMESSAGES)
 	@$(MAKE) compilemessages
+
+# Every string in the code has a French and a Spanish translation: extract the
+# messages into a scratch copy of the catalogues and fail on anything untranslated.
+check-messages: install
+	@echo "==> Translations complete"
+	@backup=$$(mktemp -d); cp -a dialogue/locale "$$backup/"; status=0; \
+	(cd dialogue && $(DIALOGUE) $(MAKEMESSAGES) --verbosity 0) || status=$$?; \
+	for po in dialogue/locale/*/LC_MESSAGES/django.po; do \
+		stats=$$(msgfmt --check --statistics -o /dev/null "$$po" 2>&1) || status=1; \
+		echo "$$po: $$stats"; \
+		case "$$stats" in *untranslated*|*fuzzy*) status=1;; esac; \
+	done; \
+	rm -rf dialogue/locale; cp -a "$$backup/locale" dialogue/; rm -rf "$$backup"; \
+	if [ $$status -ne 0 ]; then echo "Run 'make messages' and translate the new entries."; fi; \
+	exit $$status
 
 # --- demo -------------------------------------------------------------------
 
@@ -97,7 +114,7 @@ demo: install compilemessages
 
 # --- checks and tests -------------------------------------------------------
 
-test: install-test compilemessages lint check-migrations check-deploy test-sqlite test-postgres
+test: install-test compilemessages lint check-migrations check-deploy check-messages test-sqlite test-postgres
 	@echo
 	@echo "All checks passed."
 
