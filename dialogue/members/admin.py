@@ -105,11 +105,30 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin):
+    """Organizations are written through organization_save, so every change is audited."""
+
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name_en", "acronym", "kind", "country")
     list_filter = ("kind",)
     search_fields = ("name_en", "name_fr", "name_es", "acronym")
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.ORGANIZATION_FIELDS
+            if name in form.cleaned_data
+        }
+        existing = Organization.objects.get(pk=obj.pk) if change else None
+        try:
+            saved = services.organization_save(actor=request.user, data=data, organization=existing)
+        except DomainError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class PersonAdminForm(forms.ModelForm):

@@ -116,3 +116,22 @@ def test_audit_trail_can_be_filtered_by_person_and_object(admin_client, staff_us
     )
     assert page.status_code == 200
     assert "Ghana" in page.content.decode()
+
+
+def test_admin_saves_organizations_through_the_service(admin_client, staff_user):
+    response = admin_client.post(
+        "/en/admin/members/organization/add/",
+        {
+            "kind": "regional_institution",
+            "acronym": "ECOWAS",
+            "name_en": "Economic Community of West African States",
+            "name_fr": "",
+            "name_es": "",
+            "country": "nga",
+            "website": "",
+        },
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(object_type="members.organization", action="create")
+    assert entry.actor == staff_user
+    assert entry.changes["country"] == "NGA"
