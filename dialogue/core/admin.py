@@ -9,7 +9,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """The audit trail, read-only, filterable by person, object and date."""
 
     list_display = ("at", "actor_label", "action", "object_type", "object_repr", "ip_address")
-    list_filter = ("action", "object_type", ("at", admin.DateFieldListFilter))
+    list_filter = (
+        "action",
+        "object_type",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("at", admin.DateFieldListFilter),
+    )
     search_fields = ("actor_label", "object_repr", "object_id", "note")
     date_hierarchy = "at"
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
