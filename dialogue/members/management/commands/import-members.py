@@ -9,17 +9,7 @@ from django.utils.translation import gettext as _
 from dialogue.core.errors import DomainError
 from dialogue.members import services
 from dialogue.members.imports import DEFAULT_MAX_BYTES, ImportErrors
-from dialogue.members.models import User
-
-
-def staff_account(email: str | None) -> User | None:
-    """The active staff account named by `--as`, or None for the system actor."""
-    if not email:
-        return None
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is None or not user.is_active or not user.is_staff:
-        raise CommandError(_("%(email)s is not an active staff account.") % {"email": email})
-    return user
+from dialogue.members.management.accounts import staff_account
 
 
 class Command(BaseCommand):
