@@ -16,8 +16,9 @@ class Survey(models.Model):
         RESULTS_PUBLISHED = "results_published", _("Results published")
 
     class Audience(models.TextChoices):
-        MEMBERS_AND_OBSERVERS = "members_and_observers", _(
-            "All Member States and all observer States and organizations"
+        MEMBERS_AND_OBSERVERS = (
+            "members_and_observers",
+            _("All Member States and all observer States and organizations"),
         )
         MEMBER_STATES = "member_states", _("Member States only")
 

@@ -1,0 +1,129 @@
+"""Reads of the surveys app: who may answer, who did, and the results."""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+
+from dialogue.core import clock
+from dialogue.members.models import Member, Person
+from dialogue.surveys.models import Answer, Question, Response, Survey, Weight
+
+
+def eligible_members(survey: Survey) -> QuerySet[Member]:
+    """The active delegations in the survey's audience."""
+    members = Member.objects.filter(status=Member.Status.ACTIVE)
+    if survey.audience == Survey.Audience.MEMBER_STATES:
+        members = members.filter(kind=Member.Kind.MEMBER_STATE)
+    return members.order_by("name_en")
+
+
+def members_without_response(survey: Survey) -> QuerySet[Member]:
+    """Eligible delegations that have not responded yet."""
+    return eligible_members(survey).exclude(survey_responses__survey=survey)
+
+
+def open_surveys_for_member(member: Member, now: datetime.datetime | None = None):
+    """Published surveys whose audience includes the delegation, open now, soonest close first."""
+    now = now or clock.now()
+    surveys = Survey.objects.filter(
+        status=Survey.Status.OPEN, opens_at__lte=now, closes_at__gt=now
+    ).order_by("closes_at")
+    if member.kind != Member.Kind.MEMBER_STATE:
+        surveys = surveys.exclude(audience=Survey.Audience.MEMBER_STATES)
+    return surveys
+
+
+def surveys_for_member(member: Member) -> QuerySet[Survey]:
+    """Every published survey the delegation may see (open, closed or with results)."""
+    surveys = Survey.objects.exclude(status=Survey.Status.DRAFT).order_by("-opens_at")
+    if member.kind != Member.Kind.MEMBER_STATE:
+        surveys = surveys.exclude(audience=Survey.Audience.MEMBER_STATES)
+    return surveys
+
+
+def response_for(survey: Survey, member: Member) -> Response | None:
+    """The delegation's current response, with its answers, if any."""
+    return (
+        Response.objects.filter(survey=survey, member=member)
+        .prefetch_related("answers")
+        .select_related("submitted_by")
+        .first()
+    )
+
+
+def can_respond(user, member: Member) -> bool:
+    """True when the account is an active delegate or focal point of the delegation."""
+    person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
+    return bool(
+        person is not None
+        and user.is_active
+        and person.is_active
+        and person.delegation_id == member.pk
+        and person.role in Person.DELEGATION_ROLES
+    )
+
+
+@dataclass
+class Turnout:
+    eligible: int
+    responded: int
+    by_kind: dict[str, tuple[int, int]]
+    responded_members: list[Member] = field(default_factory=list)
+    missing_members: list[Member] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.responded / self.eligible if self.eligible else 0.0
+
+
+def turnout(survey: Survey) -> Turnout:
+    """How many eligible delegations responded, by kind of member, and which ones."""
+    eligible = list(eligible_members(survey))
+    answered = set(survey.responses.values_list("member_id", flat=True))
+    by_kind: dict[str, tuple[int, int]] = {}
+    for kind in Member.Kind.values:
+        of_kind = [m for m in eligible if m.kind == kind]
+        by_kind[kind] = (sum(1 for m in of_kind if m.pk in answered), len(of_kind))
+    responded_members = [m for m in eligible if m.pk in answered]
+    return Turnout(
+        eligible=len(eligible),
+        responded=len(responded_members),
+        by_kind=by_kind,
+        responded_members=responded_members,
+        missing_members=[m for m in eligible if m.pk not in answered],
+    )
+
+
+def ballot_matrix(question: Question, member_filter: dict[str, Any] | None = None):
+    """The responses to a question as (member ids, ranks matrix, option ids).
+
+    ranks[i, j] is the position response i gave option j (0 = not chosen). Read with one
+    query over the answers; no response object is built.
+    """
+    options = list(question.options.order_by("position").values_list("id", flat=True))
+    column = {option_id: j for j, option_id in enumerate(options)}
+    responses = Response.objects.filter(survey_id=question.survey_id)
+    if member_filter:
+        responses = responses.filter(**{f"member__{k}": v for k, v in member_filter.items()})
+    member_ids = list(responses.order_by("member_id").values_list("member_id", flat=True))
+    row = {member_id: i for i, member_id in enumerate(member_ids)}
+    ranks = np.zeros((len(member_ids), len(options)), dtype=np.int16)
+    answers = Answer.objects.filter(question=question, response__in=responses).values_list(
+        "response__member_id", "option_id", "rank"
+    )
+    for member_id, option_id, rank in answers.iterator(chunk_size=20000):
+        ranks[row[member_id], column[option_id]] = rank
+    return member_ids, ranks, options
+
+
+def weights_for(survey: Survey, member_ids: list[int]) -> np.ndarray:
+    """The weight of each delegation in `member_ids` (1 unless set)."""
+    set_weights = dict(
+        Weight.objects.filter(survey=survey, member_id__in=member_ids).values_list(
+            "member_id", "weight"
+        )
+    )
+    return np.array([float(set_weights.get(m, 1)) for m in member_ids], dtype=np.float64)

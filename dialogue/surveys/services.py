@@ -1,0 +1,590 @@
+"""Writes of the surveys app. Each function is one transaction with an audit entry."""
+
+import datetime
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dialogue.core import audit, clock
+from dialogue.core.actors import has_staff_rights
+from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.models import AuditEntry
+from dialogue.core.services import save_audited
+from dialogue.cycles.models import Consultation, Cycle, Proposal
+from dialogue.members.models import Member, Person
+from dialogue.surveys import rules
+from dialogue.surveys.models import (
+    Answer,
+    Option,
+    Question,
+    Response,
+    ResponseVersion,
+    Survey,
+    Weight,
+)
+
+SURVEY_FIELDS = (
+    "title_en",
+    "title_fr",
+    "title_es",
+    "introduction_en",
+    "introduction_fr",
+    "introduction_es",
+    "audience",
+    "observers_counted",
+    "status",
+    "opens_at",
+    "closes_at",
+    "closed_at",
+    "results_published_at",
+    "reminder_days",
+)
+METHODS_BY_KIND = {
+    Question.Kind.CHOOSE_ONE: {Question.Method.PLURALITY},
+    Question.Kind.CHOOSE_UP_TO: {Question.Method.APPROVAL},
+    Question.Kind.RANK: {
+        Question.Method.PLURALITY,
+        Question.Method.BORDA,
+        Question.Method.IRV,
+        Question.Method.SCHULZE,
+    },
+}
+
+
+def _require_staff(actor) -> None:
+    if not has_staff_rights(actor):
+        raise NotPermitted(_("Only the secretariat can do this."))
+
+
+def _locked(survey: Survey) -> Survey:
+    return Survey.objects.select_for_update().get(pk=survey.pk)
+
+
+def _require_draft(survey: Survey) -> None:
+    if survey.status != Survey.Status.DRAFT:
+        raise DomainError(
+            _("The questions and options of a published survey cannot be changed."),
+            code="survey_frozen",
+        )
+
+
+@transaction.atomic
+def survey_create(*, actor, cycle: Cycle, data: dict[str, Any], consultation=None) -> Survey:
+    """Prepare a draft survey of the membership in a cycle."""
+    _require_staff(actor)
+    survey = Survey(cycle=cycle, consultation=consultation, status=Survey.Status.DRAFT)
+    for name in SURVEY_FIELDS:
+        if name in data and name not in ("status", "closed_at", "results_published_at"):
+            setattr(survey, name, data[name])
+    if not survey.reminder_days:
+        survey.reminder_days = list(rules.DEFAULT_REMINDER_DAYS)
+    _check_reminder_days(survey.reminder_days)
+    return save_audited(survey, actor=actor, fields=SURVEY_FIELDS)
+
+
+def _check_reminder_days(days: Any) -> None:
+    if not isinstance(days, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 < d < 60 for d in days
+    ):
+        raise DomainError(
+            _("Reminders are given as whole numbers of days before the close, from 1 to 59."),
+            field="reminder_days",
+        )
+
+
+@transaction.atomic
+def survey_update(*, actor, survey: Survey, data: dict[str, Any]) -> Survey:
+    """Change a survey's texts and settings; audience and counting only while it is a draft."""
+    _require_staff(actor)
+    survey = _locked(survey)
+    before = audit.snapshot(survey, SURVEY_FIELDS)
+    for name in ("audience", "observers_counted"):
+        if name in data and data[name] != getattr(survey, name):
+            _require_draft(survey)
+    for name in SURVEY_FIELDS:
+        if name in data and name not in (
+            "status",
+            "opens_at",
+            "closes_at",
+            "closed_at",
+            "results_published_at",
+        ):
+            setattr(survey, name, data[name])
+    _check_reminder_days(survey.reminder_days)
+    return save_audited(survey, actor=actor, fields=SURVEY_FIELDS, before=before)
+
+
+@transaction.atomic
+def question_add(
+    *,
+    actor,
+    survey: Survey,
+    text: dict[str, str],
+    kind: str,
+    method: str,
+    options: list[dict[str, Any]],
+    max_choices: int = 1,
+    required: bool = True,
+    option_comments: bool = False,
+) -> Question:
+    """Add a question with at least two options to a draft survey.
+
+    Each option is {"proposal": Proposal} or {"label_en": ..., "label_fr": ..., "label_es": ...}.
+    """
+    _require_staff(actor)
+    survey = _locked(survey)
+    _require_draft(survey)
+    if kind not in Question.Kind.values:
+        raise DomainError(_("Unknown kind of question."), field="kind")
+    if method not in METHODS_BY_KIND[kind]:
+        raise DomainError(
+            _("This counting method does not fit this kind of question."), field="method"
+        )
+    if len(options) < 2:
+        raise DomainError(_("A question needs at least two options."), field="options")
+    if kind == Question.Kind.CHOOSE_ONE:
+        max_choices = 1
+    if not 1 <= max_choices <= len(options):
+        raise DomainError(
+            _("The most choices (k) must be between 1 and the number of options."),
+            field="max_choices",
+        )
+    position = (
+        survey.questions.order_by("-position").values_list("position", flat=True).first() or 0
+    ) + 1
+    question = Question(
+        survey=survey,
+        position=position,
+        text_en=text.get("en", ""),
+        text_fr=text.get("fr", ""),
+        text_es=text.get("es", ""),
+        kind=kind,
+        method=method,
+        max_choices=max_choices,
+        required=required,
+        option_comments=option_comments,
+    )
+    save_audited(
+        question,
+        actor=actor,
+        fields=("survey", "position", "text_en", "kind", "method", "max_choices", "required"),
+    )
+    for index, spec in enumerate(options, start=1):
+        proposal = spec.get("proposal")
+        option = Option(question=question, position=index, proposal=proposal)
+        for language in ("en", "fr", "es"):
+            label = spec.get(f"label_{language}") or (
+                getattr(proposal, f"title_{language}", "") if proposal else ""
+            )
+            setattr(option, f"label_{language}", label)
+        save_audited(option, actor=actor, fields=("question", "position", "proposal", "label_en"))
+    return question
+
+
+@transaction.atomic
+def survey_from_consultation(*, actor, consultation: Consultation) -> Survey:
+    """The survey that follows a consultation without agreement, prefilled with its proposals.
+
+    Audience: all Member States and all observer States and organizations; it opens
+    when staff publish it and closes two weeks later unless staff choose otherwise.
+    """
+    _require_staff(actor)
+    if consultation.outcome != Consultation.Outcome.NO_AGREEMENT:
+        raise DomainError(
+            _("A survey follows only a consultation that reached no agreement."),
+            field="consultation",
+        )
+    proposals = list(
+        consultation.proposals.exclude(status=Proposal.Status.WITHDRAWN).order_by(
+            "kind", "position", "id"
+        )
+    )
+    if len(proposals) < 2:
+        raise DomainError(
+            _("The consultation must have discussed at least two proposals."),
+            field="consultation",
+        )
+    kind = proposals[0].kind
+    cycle = consultation.cycle
+    if kind == Proposal.Kind.THEME:
+        title = {
+            "en": "Choice of the overarching theme",
+            "fr": "Choix du thème général",
+            "es": "Elección del tema general",
+        }
+        question = {
+            "en": "Which overarching theme should guide the dialogue?",
+            "fr": "Quel thème général devrait guider le dialogue ?",
+            "es": "¿Qué tema general debería orientar el diálogo?",
+        }
+        q_kind, method, k = Question.Kind.CHOOSE_ONE, Question.Method.PLURALITY, 1
+    else:
+        title = {
+            "en": "Selection of the workshop topics",
+            "fr": "Sélection des thèmes des ateliers",
+            "es": "Selección de los temas de los talleres",
+        }
+        question = {
+            "en": "Which two topics should the intersessional workshops address?",
+            "fr": "Quels deux thèmes les ateliers intersessions devraient-ils traiter ?",
+            "es": "¿Qué dos temas deberían tratar los talleres entre reuniones?",
+        }
+        q_kind, method, k = Question.Kind.CHOOSE_UP_TO, Question.Method.APPROVAL, 2
+    survey = survey_create(
+        actor=actor,
+        cycle=cycle,
+        consultation=consultation,
+        data={
+            "title_en": f"{cycle.name_en}: {title['en']}",
+            "title_fr": f"{cycle.name_fr or cycle.name_en} : {title['fr']}",
+            "title_es": f"{cycle.name_es or cycle.name_en}: {title['es']}",
+            "audience": Survey.Audience.MEMBERS_AND_OBSERVERS,
+        },
+    )
+    question_add(
+        actor=actor,
+        survey=survey,
+        text=question,
+        kind=q_kind,
+        method=method,
+        max_choices=min(k, len(proposals)),
+        options=[{"proposal": p} for p in proposals],
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_publish(
+    *,
+    actor,
+    survey: Survey,
+    opens_at: datetime.datetime | None = None,
+    closes_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Survey:
+    """Publish a draft: it opens at `opens_at` (default now) and closes two weeks later by default.
+
+    Every question must have at least two options; the close must follow the opening.
+    """
+    _require_staff(actor)
+    now = now or clock.now()
+    survey = _locked(survey)
+    _require_draft(survey)
+    questions = list(survey.questions.all())
+    if not questions:
+        raise DomainError(_("A survey needs at least one question."), field="questions")
+    for question in questions:
+        if question.options.count() < 2:
+            raise DomainError(
+                _("Question %(n)d has fewer than two options.") % {"n": question.position},
+                field="questions",
+            )
+    opens_at = opens_at or now
+    closes_at = closes_at or opens_at + rules.DEFAULT_WINDOW
+    if closes_at <= opens_at:
+        raise DomainError(_("The survey must close after it opens."), field="closes_at")
+    if closes_at <= now:
+        raise DomainError(_("The closing time has already passed."), field="closes_at")
+    before = audit.snapshot(survey, SURVEY_FIELDS)
+    survey.status = Survey.Status.OPEN
+    survey.opens_at = opens_at
+    survey.closes_at = closes_at
+    save_audited(survey, actor=actor, fields=SURVEY_FIELDS, before=before, note="published")
+    from dialogue.surveys.tasks import send_survey_invitations
+
+    survey_id = survey.pk
+    transaction.on_commit(lambda: send_survey_invitations.enqueue(survey_id))
+    return survey
+
+
+@transaction.atomic
+def survey_extend(
+    *, actor, survey: Survey, closes_at: datetime.datetime, now: datetime.datetime | None = None
+) -> Survey:
+    """Move the close of an open survey later; it can never be moved earlier this way."""
+    _require_staff(actor)
+    now = now or clock.now()
+    survey = _locked(survey)
+    if survey.status != Survey.Status.OPEN:
+        raise DomainError(_("Only an open survey can be extended."), code="not_open")
+    if closes_at <= survey.closes_at:
+        raise DomainError(
+            _("The new closing time must be later than the current one."), field="closes_at"
+        )
+    if closes_at <= now:
+        raise DomainError(_("The closing time has already passed."), field="closes_at")
+    before = audit.snapshot(survey, SURVEY_FIELDS)
+    survey.closes_at = closes_at
+    return save_audited(survey, actor=actor, fields=SURVEY_FIELDS, before=before, note="extended")
+
+
+@transaction.atomic
+def survey_close(*, actor, survey: Survey, now: datetime.datetime | None = None) -> Survey:
+    """Close a published survey now, or record that it closed at its closing time."""
+    _require_staff(actor)
+    now = now or clock.now()
+    survey = _locked(survey)
+    if survey.status != Survey.Status.OPEN:
+        raise DomainError(_("Only a published survey can be closed."), code="not_open")
+    if now < survey.opens_at:
+        raise DomainError(
+            _("The survey has not opened yet; change its opening instead of closing it."),
+            code="not_open_yet",
+        )
+    before = audit.snapshot(survey, SURVEY_FIELDS)
+    survey.status = Survey.Status.CLOSED
+    survey.closed_at = min(now, survey.closes_at)
+    survey.closes_at = survey.closed_at
+    return save_audited(survey, actor=actor, fields=SURVEY_FIELDS, before=before, note="closed")
+
+
+@transaction.atomic
+def survey_publish_results(*, actor, survey: Survey, now: datetime.datetime | None = None):
+    """Publish the results and the receipt fingerprints of a closed survey."""
+    _require_staff(actor)
+    survey = _locked(survey)
+    if survey.status != Survey.Status.CLOSED:
+        raise DomainError(_("Results are published only once the survey is closed."))
+    before = audit.snapshot(survey, SURVEY_FIELDS)
+    survey.status = Survey.Status.RESULTS_PUBLISHED
+    survey.results_published_at = now or clock.now()
+    return save_audited(
+        survey, actor=actor, fields=SURVEY_FIELDS, before=before, note="results published"
+    )
+
+
+@transaction.atomic
+def weight_set(*, actor, survey: Survey, member: Member, weight) -> Weight:
+    """Give a delegation a weight in a draft survey (1 when never set)."""
+    _require_staff(actor)
+    survey = _locked(survey)
+    _require_draft(survey)
+    if weight is None or weight <= 0:
+        raise DomainError(_("A weight must be greater than zero."), field="weight")
+    row, _created = Weight.objects.update_or_create(
+        survey=survey, member=member, defaults={"weight": weight}
+    )
+    audit.record(
+        actor=actor, action=AuditEntry.Action.UPDATE, obj=row, changes={"weight": str(weight)}
+    )
+    return row
+
+
+@transaction.atomic
+def question_record_tie_resolution(
+    *, actor, question: Question, order: list[int], note: str
+) -> Question:
+    """Record the order staff chose to resolve a tie, and how it was decided."""
+    _require_staff(actor)
+    if question.survey.status == Survey.Status.OPEN:
+        raise DomainError(_("A tie can be resolved only once the survey is closed."))
+    option_ids = set(question.options.values_list("id", flat=True))
+    if set(order) != option_ids or len(order) != len(option_ids):
+        raise DomainError(
+            _("The order must list every option of the question exactly once."), field="order"
+        )
+    if not note.strip():
+        raise DomainError(_("Say how the tie was resolved."), field="note")
+    before = audit.snapshot(question, ("tiebreak", "tie_resolution"))
+    question.tiebreak = list(order)
+    question.tie_resolution = note.strip()
+    return save_audited(question, actor=actor, fields=("tiebreak", "tie_resolution"), before=before)
+
+
+def is_eligible(survey: Survey, member: Member) -> bool:
+    """True when the delegation belongs to the survey's audience."""
+    if survey.audience == Survey.Audience.MEMBER_STATES:
+        return member.kind == Member.Kind.MEMBER_STATE
+    return True
+
+
+def _check_respondent(actor, survey: Survey, member: Member, channel: str) -> None:
+    if channel == Response.Channel.WRITTEN:
+        _require_staff(actor)
+    else:
+        person = (
+            getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
+        )
+        if (
+            person is None
+            or not actor.is_active
+            or not person.is_active
+            or person.delegation_id != member.pk
+            or person.role not in Person.DELEGATION_ROLES
+        ):
+            raise NotPermitted(
+                _("Only an active delegate of the delegation can respond for it."),
+                code="not_a_delegate",
+            )
+    if not is_eligible(survey, member):
+        raise NotPermitted(
+            _("%(member)s is not in the audience of this survey.") % {"member": member},
+            code="not_in_audience",
+        )
+    if member.status != Member.Status.ACTIVE:
+        raise DomainError(
+            _("%(member)s is %(status)s and cannot respond.")
+            % {"member": member, "status": member.get_status_display().lower()},
+            code="member_not_active",
+        )
+
+
+def _clean_answers(
+    survey: Survey,
+    choices: dict[int, list[int]],
+    option_comments: dict[int, str],
+) -> list[tuple[Question, list[int]]]:
+    questions = {q.pk: q for q in survey.questions.prefetch_related("options")}
+    unknown = set(choices) - set(questions)
+    if unknown:
+        raise DomainError(
+            _("Question %(q)s is not part of this survey.") % {"q": sorted(unknown)[0]},
+            field="answers",
+        )
+    cleaned = []
+    all_options: dict[int, Question] = {}
+    for question in questions.values():
+        valid = {o.pk for o in question.options.all()}
+        all_options.update(dict.fromkeys(valid, question))
+        chosen = list(choices.get(question.pk) or [])
+        if not all(isinstance(o, int) and not isinstance(o, bool) for o in chosen):
+            raise DomainError(_("Options are given by their number."), field="answers")
+        if not chosen and question.required:
+            raise DomainError(
+                _("Question %(n)d needs an answer.") % {"n": question.position},
+                field=f"question_{question.pk}",
+            )
+        problem = rules.check_choices(question.kind, question.max_choices, chosen, valid)
+        if problem:
+            raise DomainError(
+                _("Question %(n)d: %(problem)s") % {"n": question.position, "problem": problem},
+                field=f"question_{question.pk}",
+            )
+        cleaned.append((question, chosen))
+    for option_id, text in option_comments.items():
+        question = all_options.get(option_id)
+        if question is None or not question.option_comments:
+            raise DomainError(
+                _("A comment was given on an option that takes none."), field="option_comments"
+            )
+        if len(text) > 2000:
+            raise DomainError(
+                _("A comment on an option is limited to 2,000 characters."), field="option_comments"
+            )
+    return cleaned
+
+
+def _canonical(cleaned, option_comments, comment) -> dict[str, Any]:
+    return {
+        "answers": {str(q.pk): chosen for q, chosen in cleaned},
+        "option_comments": {str(k): v for k, v in sorted(option_comments.items()) if v},
+        "comment": comment,
+    }
+
+
+def fingerprint(*, survey_id: int, member_code: str, version: int, content: dict, receipt: str):
+    """The SHA-256 fingerprint a delegation can look for in the published list."""
+    payload = json.dumps(
+        [survey_id, member_code, version, content, receipt],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def response_submit(
+    *,
+    actor,
+    survey: Survey,
+    member: Member,
+    choices: dict[int, list[int]],
+    option_comments: dict[int, str] | None = None,
+    comment: str = "",
+    channel: str = Response.Channel.PORTAL,
+    letter=None,
+    now: datetime.datetime | None = None,
+) -> Response:
+    """Store a delegation's response; a later one replaces it until the close, history kept.
+
+    `choices` maps a question id to the chosen option ids (in order of preference for a
+    ranking). Only an active delegate of an eligible, active delegation may respond from
+    the portal; staff may record a written response (with the scanned letter). The time
+    is the server's: nothing is accepted outside [opens_at, closes_at). Returns the
+    current response with its receipt code and fingerprint.
+    """
+    option_comments = {int(k): str(v) for k, v in (option_comments or {}).items() if v}
+    comment = (comment or "").strip()
+    if len(comment) > 5000:
+        raise DomainError(_("The comment is limited to 5,000 characters."), field="comment")
+    if channel not in Response.Channel.values:
+        raise DomainError(_("Unknown channel."), field="channel")
+    if channel == Response.Channel.WRITTEN and not letter:
+        raise DomainError(
+            _("Attach the scanned letter or note verbale of a written response."), field="letter"
+        )
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    survey = Survey.objects.get(pk=survey.pk)
+    _check_respondent(actor, survey, member, channel)
+    now = now or clock.now()
+    problem = rules.refusal(rules.Window(survey.status, survey.opens_at, survey.closes_at), now)
+    if problem:
+        raise DomainError(problem, code="survey_not_open")
+    cleaned = _clean_answers(survey, choices, option_comments)
+    content = _canonical(cleaned, option_comments, comment)
+    current = Response.objects.filter(survey=survey, member=member).first()
+    version = current.version + 1 if current else 1
+    receipt = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+    print_ = fingerprint(
+        survey_id=survey.pk,
+        member_code=member.code,
+        version=version,
+        content=content,
+        receipt=receipt,
+    )
+    response = current or Response(survey=survey, member=member)
+    response.version = version
+    response.submitted_at = now
+    response.submitted_by = actor
+    response.channel = channel
+    response.comment = comment
+    response.receipt = receipt
+    response.fingerprint = print_
+    if letter:
+        response.letter = letter
+    response.save()
+    Answer.objects.filter(response=response).delete()
+    Answer.objects.bulk_create(
+        Answer(
+            response=response,
+            question=question,
+            option_id=option_id,
+            rank=rank,
+            comment=option_comments.get(option_id, ""),
+        )
+        for question, chosen in cleaned
+        for rank, option_id in enumerate(chosen, start=1)
+    )
+    ResponseVersion.objects.create(
+        survey=survey,
+        member=member,
+        version=version,
+        submitted_at=now,
+        submitted_by=actor,
+        channel=channel,
+        content=content,
+        receipt=receipt,
+        fingerprint=print_,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE if current else AuditEntry.Action.CREATE,
+        obj=response,
+        changes={"version": version, "channel": channel, "fingerprint": print_},
+    )
+    return response

@@ -1,0 +1,85 @@
+"""Background work of the surveys app: invitations and reminders."""
+
+import datetime
+
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django_tasks import task
+
+from dialogue.core import clock
+from dialogue.surveys import messages, rules, selectors
+from dialogue.surveys.models import MessageTemplate, Reminder, Survey
+
+
+def _send(survey: Survey, member, kind: str, days_before: int | None, now) -> int:
+    people = messages.recipients(member)
+    if not people:
+        return 0
+    with transaction.atomic():
+        try:
+            Reminder.objects.create(
+                survey=survey,
+                member=member,
+                kind=kind,
+                days_before=days_before,
+                sent_at=now,
+                recipients=len(people),
+            )
+        except IntegrityError:
+            return 0
+        connection = get_connection()
+        outgoing = []
+        for person in people:
+            subject, body = messages.render(survey, kind, member, person.preferred_language)
+            outgoing.append(
+                EmailMessage(subject, body, None, [person.email], connection=connection)
+            )
+        connection.send_messages(outgoing)
+    return len(people)
+
+
+@task()
+def send_survey_invitations(survey_id: int) -> int:
+    """E-mail every eligible delegation's delegates the invitation to a published survey."""
+    survey = Survey.objects.get(pk=survey_id)
+    now = clock.now()
+    sent = 0
+    for member in selectors.eligible_members(survey):
+        sent += _send(survey, member, MessageTemplate.Kind.INVITATION, 0, now)
+    return sent
+
+
+def send_due_reminders(now: datetime.datetime | None = None) -> int:
+    """Send each reminder that is due to the delegations that have not responded yet.
+
+    A reminder goes once per delegation and offset, whatever how often this runs.
+    """
+    now = now or clock.now()
+    sent = 0
+    for survey in Survey.objects.filter(
+        status=Survey.Status.OPEN, opens_at__lte=now, closes_at__gt=now
+    ):
+        due = [d for d in survey.reminder_days if rules.reminder_due(survey.closes_at, d, now)]
+        if not due:
+            continue
+        offset = min(due)
+        for member in selectors.members_without_response(survey):
+            sent += _send(survey, member, MessageTemplate.Kind.REMINDER, offset, now)
+    return sent
+
+
+@task()
+def send_due_reminders_task() -> int:
+    """The reminder run, as a background task (schedule it, e.g. every hour)."""
+    return send_due_reminders()
+
+
+def send_reminders_now(survey: Survey, members) -> int:
+    """Send a reminder at once to the delegations staff picked (never to those who answered)."""
+    now = clock.now()
+    answered = set(survey.responses.values_list("member_id", flat=True))
+    return sum(
+        _send(survey, member, MessageTemplate.Kind.REMINDER, None, now)
+        for member in members
+        if member.pk not in answered
+    )
