@@ -249,6 +249,12 @@ class Person(models.Model):
     )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     job_title = models.CharField(_("position"), max_length=200, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Zurich",
+        help_text=_("Times are shown in Geneva time and in this time zone."),
+    )
     delegation = models.ForeignKey(
         Member,
         verbose_name=_("delegation"),
