@@ -1,6 +1,7 @@
 """Writes to the membership registry. Each function is one transaction with an audit entry."""
 
 import datetime
+import zoneinfo
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -464,6 +465,20 @@ def person_set_language(*, actor, person: Person, language: str) -> Person:
     before = audit.snapshot(person, ("preferred_language",))
     person.preferred_language = language
     return save_audited(person, actor=actor, fields=("preferred_language",), before=before)
+
+
+@transaction.atomic
+def person_set_time_zone(*, actor, person: Person, time_zone: str) -> Person:
+    """Remember the IANA time zone in which a person reads deadlines."""
+    if time_zone not in zoneinfo.available_timezones():
+        raise DomainError(
+            _("'%(zone)s' is not a time zone.") % {"zone": time_zone[:64]}, field="time_zone"
+        )
+    if not (has_staff_rights(actor) or getattr(actor, "person", None) == person):
+        raise NotPermitted(_("You may only change your own time zone."))
+    before = audit.snapshot(person, ("time_zone",))
+    person.time_zone = time_zone
+    return save_audited(person, actor=actor, fields=("time_zone",), before=before)
 
 
 def account_password_changed(*, user: User, how: str) -> None:

@@ -155,3 +155,16 @@ def test_person_can_change_only_their_own_language(delegate, focal_point):
         services.person_set_language(actor=delegate.user, person=focal_point, language="es")
     with pytest.raises(DomainError):
         services.person_set_language(actor=delegate.user, person=delegate, language="de")
+
+
+def test_person_sets_a_real_time_zone_only(delegate):
+    services.person_set_time_zone(
+        actor=delegate.user, person=delegate, time_zone="Pacific/Kiritimati"
+    )
+    delegate.refresh_from_db()
+    assert delegate.time_zone == "Pacific/Kiritimati"
+    with pytest.raises(DomainError) as error:
+        services.person_set_time_zone(
+            actor=delegate.user, person=delegate, time_zone="Mars/Olympus"
+        )
+    assert error.value.field == "time_zone"
