@@ -8,7 +8,8 @@ import numpy as np
 from django.db.models import QuerySet
 
 from dialogue.core import clock
-from dialogue.members.models import Member, Person
+from dialogue.members.models import Member, Person, Region
+from dialogue.surveys import counting
 from dialogue.surveys.models import Answer, Question, Response, Survey, Weight
 
 
@@ -127,3 +128,98 @@ def weights_for(survey: Survey, member_ids: list[int]) -> np.ndarray:
         )
     )
     return np.array([float(set_weights.get(m, 1)) for m in member_ids], dtype=np.float64)
+
+
+@dataclass
+class QuestionResult:
+    """The count of one question: counted delegations, observers apart, and by region."""
+
+    question: Question
+    labels: dict[int, str]
+    counted: counting.Count
+    observers: counting.Count | None
+    by_region: list[tuple[str, dict[int, int]]]
+
+    @property
+    def tie(self) -> bool:
+        return self.counted.weighted.tie
+
+    @property
+    def weighted_differs(self) -> bool:
+        return self.counted.weighted is not self.counted.unweighted
+
+
+@dataclass
+class SurveyResults:
+    """Everything the results page shows, recomputed from the stored responses."""
+
+    survey: Survey
+    turnout: Turnout
+    questions: list[QuestionResult]
+    fingerprints: list[str]
+
+
+def _counted_filter(survey: Survey) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    if survey.observers_counted:
+        return {}, None
+    return {"kind": Member.Kind.MEMBER_STATE}, {
+        "kind__in": [Member.Kind.OBSERVER_STATE, Member.Kind.OBSERVER_ORGANIZATION]
+    }
+
+
+def question_result(question: Question) -> QuestionResult:
+    """Count one question under its method, weighted and unweighted, with observers apart."""
+    survey = question.survey
+    counted_filter, observer_filter = _counted_filter(survey)
+    tiebreak = question.tiebreak or None
+    member_ids, ranks, options = ballot_matrix(question, counted_filter)
+    profile = counting.Profile(
+        options=tuple(options), ranks=ranks, weights=weights_for(survey, member_ids)
+    )
+    counted = counting.count(profile, question.method, tiebreak=tiebreak)
+    observers = None
+    if observer_filter is not None:
+        obs_ids, obs_ranks, _options = ballot_matrix(question, observer_filter)
+        if obs_ids:
+            observers = counting.count(
+                counting.Profile(
+                    options=tuple(options), ranks=obs_ranks, weights=weights_for(survey, obs_ids)
+                ),
+                question.method,
+                tiebreak=tiebreak,
+            )
+    regions = dict(Member.objects.filter(pk__in=member_ids).values_list("pk", "region"))
+    chosen = ranks > 0 if question.kind == Question.Kind.CHOOSE_UP_TO else ranks == 1
+    by_region = []
+    for value, label in Region.choices:
+        rows = [i for i, member_id in enumerate(member_ids) if regions.get(member_id) == value]
+        if rows:
+            totals = chosen[rows].sum(axis=0)
+            by_region.append(
+                (str(label), {options[j]: int(totals[j]) for j in range(len(options))})
+            )
+    labels = {o.pk: o.label for o in question.options.all()}
+    return QuestionResult(
+        question=question, labels=labels, counted=counted, observers=observers, by_region=by_region
+    )
+
+
+def survey_results(survey: Survey) -> SurveyResults:
+    """The survey's turnout, every question's count and the published receipt fingerprints.
+
+    Nothing is stored: the same responses always give the same results.
+    """
+    questions = list(survey.questions.prefetch_related("options").order_by("position"))
+    return SurveyResults(
+        survey=survey,
+        turnout=turnout(survey),
+        questions=[question_result(q) for q in questions],
+        fingerprints=sorted(survey.responses.values_list("fingerprint", flat=True)),
+    )
+
+
+def results_visible_to(survey: Survey, user) -> bool:
+    """Staff see results at any time; delegations only once they are published."""
+    if getattr(user, "is_authenticated", False) and user.is_staff:
+        return True
+    return survey.status == Survey.Status.RESULTS_PUBLISHED

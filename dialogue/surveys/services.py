@@ -193,6 +193,7 @@ def survey_from_consultation(*, actor, consultation: Consultation) -> Survey:
     when staff publish it and closes two weeks later unless staff choose otherwise.
     """
     _require_staff(actor)
+    consultation = Consultation.objects.select_related("cycle").get(pk=consultation.pk)
     if consultation.outcome != Consultation.Outcome.NO_AGREEMENT:
         raise DomainError(
             _("A survey follows only a consultation that reached no agreement."),
