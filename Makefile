@@ -33,13 +33,14 @@ DEMO_DEBIAN_PACKAGES := gettext
 TEST_DEBIAN_PACKAGES := gettext postgresql-15
 
 .PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages \
-	test-sqlite test-postgres install install-test clean distclean
+	test-sqlite test-postgres bench install install-test clean distclean
 
 help:
 	@echo "make demo          install, load the demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test          lint, migration and deploy checks, tests on SQLite and PostgreSQL"
 	@echo "make test-sqlite   the test suite on SQLite only (PYTEST_ARGS=... to pass options)"
 	@echo "make test-postgres the test suite on a throwaway PostgreSQL cluster only"
+	@echo "make bench         time the survey counting methods on a million ballots"
 	@echo "make lint          ruff check and ruff format --check"
 	@echo "make format        sort imports and format the code with ruff"
 	@echo "make messages      update the French and Spanish .po files, then compile them"
@@ -149,6 +150,12 @@ test-postgres: install-test compilemessages
 	@start=$$SECONDS; \
 	status=0; $(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	echo "PostgreSQL run: $$((SECONDS - start)) s"; exit $$status
+
+# --- benchmarks -------------------------------------------------------------
+
+# Fails when a counting method takes longer than its target (see bench/README.md).
+bench: install-test
+	$(BIN)/python bench/tally.py
 
 # --- housekeeping -----------------------------------------------------------
 

@@ -101,8 +101,9 @@ def turnout(survey: Survey) -> Turnout:
 def ballot_matrix(question: Question, member_filter: dict[str, Any] | None = None):
     """The responses to a question as (member ids, ranks matrix, option ids).
 
-    ranks[i, j] is the position response i gave option j (0 = not chosen). Read with one
-    query over the answers; no response object is built.
+    ranks[i, j] is the position response i gave option j (0 = not chosen); for a
+    choose-up-to-k question every chosen option is 1, as approval counting expects.
+    Read with one query over the answers; no response object is built.
     """
     options = list(question.options.order_by("position").values_list("id", flat=True))
     column = {option_id: j for j, option_id in enumerate(options)}
@@ -117,6 +118,8 @@ def ballot_matrix(question: Question, member_filter: dict[str, Any] | None = Non
     )
     for member_id, option_id, rank in answers.iterator(chunk_size=20000):
         ranks[row[member_id], column[option_id]] = rank
+    if question.kind == Question.Kind.CHOOSE_UP_TO:
+        ranks = (ranks > 0).astype(np.int16)
     return member_ids, ranks, options
 
 
