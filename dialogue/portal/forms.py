@@ -1,5 +1,7 @@
 """Input shapes of the delegates' portal."""
 
+import zoneinfo
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,5 +25,19 @@ class DelegateForm(forms.Form):
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
 
 
+def _time_zones() -> list[tuple[str, str]]:
+    return [(zone, zone) for zone in sorted(zoneinfo.available_timezones())]
+
+
 class ProfileForm(forms.Form):
-    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=Language.choices,
+        help_text=_("The portal and the e-mails you receive will use this language."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=_time_zones,
+        required=False,
+        help_text=_("Deadlines are shown in Geneva time and in this time zone."),
+    )

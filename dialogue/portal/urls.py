@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dialogue.portal import views
+from dialogue.portal import survey_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("delegation/", views.delegation, name="delegation"),
     path("delegation/add/", views.delegate_add, name="delegate_add"),
     path("delegation/<int:person_id>/<str:action>/", views.delegate_action, name="delegate_action"),
+    path("surveys/", survey_views.surveys, name="surveys"),
+    path("surveys/<int:pk>/", survey_views.survey, name="survey"),
+    path("surveys/<int:pk>/receipt/", survey_views.survey_receipt, name="survey_receipt"),
+    path("surveys/<int:pk>/results/", survey_views.survey_results, name="survey_results"),
 ]

@@ -18,6 +18,7 @@ from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.members import selectors, services
 from dialogue.members.models import Person
 from dialogue.portal.forms import DelegateForm, ProfileForm
+from dialogue.surveys import selectors as survey_selectors
 
 
 def _apply_language(response: HttpResponseRedirect, language: str) -> HttpResponseRedirect:
@@ -108,21 +109,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request):
     """The start page of a logged-in person: their delegation and what they can do."""
     person = selectors.person_for_user(request.user)
-    return render(request, "portal/home.html", {"person": person})
+    open_surveys = None
+    if person and person.delegation and survey_selectors.can_respond(request.user, person.delegation):
+        open_surveys = survey_selectors.open_surveys_for_member(person.delegation)
+    return render(request, "portal/home.html", {"person": person, "open_surveys": open_surveys})
 
 
 @login_required
 def profile(request):
-    """A person's own settings: the language of the interface and of e-mails."""
+    """A person's own settings: the language of the interface and of e-mails, and a time zone."""
     person = selectors.person_for_user(request.user)
     if person is None:
         raise Http404
     form = ProfileForm(
-        request.POST or None, initial={"preferred_language": person.preferred_language}
+        request.POST or None,
+        initial={"preferred_language": person.preferred_language, "time_zone": person.time_zone},
     )
     if request.method == "POST" and form.is_valid():
         language = form.cleaned_data["preferred_language"]
         services.person_set_language(actor=request.user, person=person, language=language)
+        time_zone = form.cleaned_data["time_zone"]
+        if time_zone and time_zone != person.time_zone:
+            services.person_set_time_zone(actor=request.user, person=person, time_zone=time_zone)
         translation.activate(language)
         messages.success(request, _("Your preferences have been saved."))
         return _apply_language(redirect(reverse("portal:profile")), language)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dialogue.staff import views
 
@@ -6,6 +6,7 @@ app_name = "staff"
 urlpatterns = [
     path("", views.home, name="home"),
     path("members/import/", views.member_import, name="member_import"),
+    path("cycles/", include("dialogue.staff.cycle_urls")),
     path(
         "members/export.csv",
         views.member_export,

@@ -589,3 +589,64 @@ def response_submit(
         changes={"version": version, "channel": channel, "fingerprint": print_},
     )
     return response
+
+
+MESSAGE_PLACEHOLDERS = ("title", "closes", "link", "delegation")
+MESSAGE_FIELDS = ("survey", "kind", "language", "subject", "body")
+
+
+def _check_placeholders(text: str, field: str) -> None:
+    import re
+
+    unknown = sorted(set(re.findall(r"\{([^{}]*)\}", text)) - set(MESSAGE_PLACEHOLDERS))
+    if unknown:
+        raise DomainError(
+            _(
+                "Unknown placeholder {%(name)s}: the text may use only {title}, {closes}, "
+                "{link} and {delegation}."
+            )
+            % {"name": unknown[0]},
+            field=field,
+        )
+
+
+@transaction.atomic
+def message_template_save(
+    *, actor, survey: Survey, kind: str, language: str, subject: str, body: str
+):
+    """Set the survey's own text of an invitation or reminder e-mail in one language.
+
+    Only the placeholders {title}, {closes}, {link} and {delegation} may be used; the
+    text of a closed survey is no longer changed, since nothing more is sent for it.
+    """
+    from django.conf import settings
+
+    from dialogue.surveys.models import MessageTemplate
+
+    _require_staff(actor)
+    survey = _locked(survey)
+    if survey.status not in (Survey.Status.DRAFT, Survey.Status.OPEN):
+        raise DomainError(
+            _("The e-mails of a closed survey can no longer be changed."), code="survey_closed"
+        )
+    if kind not in MessageTemplate.Kind.values:
+        raise DomainError(_("Unknown kind of e-mail."), field="kind")
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(_("Unknown language."), field="language")
+    subject = " ".join((subject or "").split())
+    body = (body or "").strip()
+    if not subject:
+        raise DomainError(_("Give the e-mail a subject."), field="subject")
+    if not body:
+        raise DomainError(_("Give the e-mail a text."), field="body")
+    _check_placeholders(subject, "subject")
+    _check_placeholders(body, "body")
+    message = MessageTemplate.objects.filter(survey=survey, kind=kind, language=language).first()
+    before = None
+    if message is None:
+        message = MessageTemplate(survey=survey, kind=kind, language=language)
+    else:
+        before = audit.snapshot(message, MESSAGE_FIELDS)
+    message.subject = subject
+    message.body = body
+    return save_audited(message, actor=actor, fields=MESSAGE_FIELDS, before=before)
