@@ -110,7 +110,11 @@ def home(request):
     """The start page of a logged-in person: their delegation and what they can do."""
     person = selectors.person_for_user(request.user)
     open_surveys = None
-    if person and person.delegation and survey_selectors.can_respond(request.user, person.delegation):
+    if (
+        person
+        and person.delegation
+        and survey_selectors.can_respond(request.user, person.delegation)
+    ):
         open_surveys = survey_selectors.open_surveys_for_member(person.delegation)
     return render(request, "portal/home.html", {"person": person, "open_surveys": open_surveys})
 

@@ -510,8 +510,13 @@ def response_submit(
     channel: str = Response.Channel.PORTAL,
     letter=None,
     now: datetime.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Response:
     """Store a delegation's response; a later one replaces it until the close, history kept.
+
+    With `expected_version` (0 for "no response yet") the response is stored only if
+    the delegation's current version is still that one, so one delegate never
+    silently overwrites another's newer answer.
 
     `choices` maps a question id to the chosen option ids (in order of preference for a
     ranking). Only an active delegate of an eligible, active delegation may respond from
@@ -539,6 +544,12 @@ def response_submit(
     cleaned = _clean_answers(survey, choices, option_comments)
     content = _canonical(cleaned, option_comments, comment)
     current = Response.objects.filter(survey=survey, member=member).first()
+    if expected_version is not None and expected_version != (current.version if current else 0):
+        raise DomainError(
+            _("The delegation's answer changed since this form was opened (now version %(v)d).")
+            % {"v": current.version if current else 0},
+            code="stale",
+        )
     version = current.version + 1 if current else 1
     receipt = "-".join(secrets.token_hex(2).upper() for _ in range(4))
     print_ = fingerprint(
