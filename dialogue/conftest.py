@@ -30,6 +30,15 @@ def _immediate_tasks_and_locmem_mail(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise():
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def staff_user(db):
     return StaffUserFactory()
