@@ -199,6 +199,12 @@ def survey_from_consultation(*, actor, consultation: Consultation) -> Survey:
             _("A survey follows only a consultation that reached no agreement."),
             field="consultation",
         )
+    if consultation.surveys.exists():
+        raise DomainError(
+            _("A survey already follows this consultation."),
+            field="consultation",
+            code="survey_exists",
+        )
     proposals = list(
         consultation.proposals.exclude(status=Proposal.Status.WITHDRAWN).order_by(
             "kind", "position", "id"
@@ -394,6 +400,32 @@ def question_record_tie_resolution(
     question.tiebreak = list(order)
     question.tie_resolution = note.strip()
     return save_audited(question, actor=actor, fields=("tiebreak", "tie_resolution"), before=before)
+
+
+@transaction.atomic
+def survey_remind_now(*, actor, survey: Survey, members, now=None) -> int:
+    """E-mail a reminder now to the picked delegations that have not responded.
+
+    Only while the survey accepts responses; returns the number of e-mails sent.
+    """
+    from dialogue.surveys.tasks import send_reminders_now
+
+    _require_staff(actor)
+    problem = rules.refusal(
+        rules.Window(survey.status, survey.opens_at, survey.closes_at), now or clock.now()
+    )
+    if problem:
+        raise DomainError(problem, code="survey_not_open")
+    members = list(members)
+    sent = send_reminders_now(survey, members)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=survey,
+        changes={"reminded": sorted(m.code for m in members)},
+        note=f"reminder sent now: {sent} e-mails",
+    )
+    return sent
 
 
 def is_eligible(survey: Survey, member: Member) -> bool:

@@ -20,12 +20,11 @@ from django.utils.translation import gettext_lazy
 from rich.console import Console
 from rich.table import Table
 
-from dialogue.core import clock
 from dialogue.core.actors import SYSTEM
 from dialogue.core.errors import DomainError
 from dialogue.members.management.accounts import staff_account
 from dialogue.members.models import Member
-from dialogue.surveys import rules, selectors, services, tasks
+from dialogue.surveys import selectors, services, tasks
 from dialogue.surveys.models import Survey
 
 ACTIONS = ("open", "close", "tally", "remind")
@@ -115,7 +114,7 @@ class Command(BaseCommand):
             elif action == "tally":
                 self._tally(target)
             else:
-                self._remind(target)
+                self._remind(actor, target)
         except DomainError as error:
             raise CommandError(error.message) from error
 
@@ -144,13 +143,10 @@ class Command(BaseCommand):
             }
         )
 
-    def _remind(self, survey: Survey) -> None:
-        refusal = rules.refusal(
-            rules.Window(survey.status, survey.opens_at, survey.closes_at), clock.now()
+    def _remind(self, actor, survey: Survey) -> None:
+        sent = services.survey_remind_now(
+            actor=actor, survey=survey, members=selectors.members_without_response(survey)
         )
-        if refusal:
-            raise CommandError(refusal)
-        sent = tasks.send_reminders_now(survey, selectors.members_without_response(survey))
         self.stdout.write(
             _("%(count)d reminder e-mails sent for survey %(id)d “%(title)s”.")
             % {"count": sent, "id": survey.pk, "title": survey.title}
