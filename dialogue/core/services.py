@@ -36,11 +36,13 @@ def save_audited(
     before: dict | None = None,
     note: str = "",
     exclude_from_validation: Iterable[str] = (),
+    extra: dict | None = None,
 ) -> models.Model:
     """Validate `obj`, save it and append an audit entry of what changed in `fields`.
 
     `before` is the snapshot taken before the change; without it the save is a
     creation. Returns the object unchanged (and writes nothing) when no field changed.
+    `extra` adds values that are not fields (e.g. many-to-many choices) to a creation's entry.
     """
     fields = list(fields)
     try:
@@ -51,7 +53,11 @@ def save_audited(
     if before is None:
         obj.save()
         audit.record(
-            actor=actor, action=AuditEntry.Action.CREATE, obj=obj, changes=after, note=note
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=obj,
+            changes={**after, **(extra or {})},
+            note=note,
         )
         return obj
     changes = audit.diff(before, after)

@@ -107,13 +107,17 @@ def proposal_save(
 
 
 def _replace_questions(actor, proposal: Proposal, questions: list[dict[str, str]]) -> None:
-    before = [q.text_en for q in proposal.questions.all()]
     for index, question in enumerate(questions, start=1):
         if not (question.get("en") or "").strip():
             raise DomainError(
                 _("Guiding question %(n)d has no English text.") % {"n": index},
                 field="questions",
             )
+    before = {
+        code: [getattr(q, f"text_{code}") for q in proposal.questions.all()]
+        for code in ("en", "fr", "es")
+    }
+    after = {code: [(q.get(code) or "").strip() for q in questions] for code in ("en", "fr", "es")}
     proposal.questions.all().delete()
     GuidingQuestion.objects.bulk_create(
         GuidingQuestion(
@@ -125,14 +129,16 @@ def _replace_questions(actor, proposal: Proposal, questions: list[dict[str, str]
         )
         for index, question in enumerate(questions, start=1)
     )
-    after = [q["en"].strip() for q in questions]
-    if before != after:
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=proposal,
-            changes={"guiding_questions": [before, after]},
-        )
+    changes = {
+        ("guiding_questions" if code == "en" else f"guiding_questions_{code}"): [
+            before[code],
+            after[code],
+        ]
+        for code in ("en", "fr", "es")
+        if before[code] != after[code] and (code == "en" or any(before[code] + after[code]))
+    }
+    if changes:
+        audit.record(actor=actor, action="update", obj=proposal, changes=changes)
 
 
 @transaction.atomic
@@ -266,6 +272,8 @@ def decision_record(
             raise DomainError(_("The survey belongs to another cycle."), field="survey")
     elif consultation is not None:
         basis = Decision.Basis.CONSENSUS
+        if consultation.cycle_id != cycle.pk:
+            raise DomainError(_("The consultation belongs to another cycle."), field="consultation")
         if consultation.outcome != Consultation.Outcome.AGREEMENT:
             raise DomainError(_("The consultation did not reach agreement."), field="consultation")
     else:
@@ -289,6 +297,14 @@ def decision_record(
             )
     if subject == Decision.Subject.THEME and len(proposals) != 1:
         raise DomainError(_("A cycle has one overarching theme."), field="proposals")
+    if basis == Decision.Basis.CONSENSUS and consultation.agreed_proposal_id not in {
+        p.pk for p in proposals
+    }:
+        raise DomainError(
+            _("The consultation agreed on %(proposal)s; the decision must include it.")
+            % {"proposal": consultation.agreed_proposal},
+            field="proposals",
+        )
     current = Decision.objects.filter(
         cycle=cycle, subject=subject, superseded_by__isnull=True
     ).first()
@@ -324,6 +340,7 @@ def decision_record(
             "note",
             "supersedes",
         ),
+        extra={"proposals": sorted(str(p) for p in proposals)},
     )
     decision.proposals.set(proposals)
     _apply(actor, cycle, subject, proposals)

@@ -304,6 +304,7 @@ class ResponseVersion(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Response.Channel.choices)
     content = models.JSONField(_("answers as submitted"))
+    letter = models.CharField(_("scanned letter"), max_length=255, blank=True)
     receipt = models.CharField(_("receipt code"), max_length=32)
     fingerprint = models.CharField(_("receipt fingerprint"), max_length=64)
 

@@ -30,7 +30,7 @@ def refusal(window: Window, now: datetime.datetime) -> str | None:
         return _("This survey is not open yet.")
     if now >= window.closes_at:
         return _("This survey closed at %(closes)s UTC: no response can be accepted.") % {
-            "closes": window.closes_at.strftime("%Y-%m-%d %H:%M:%S")
+            "closes": window.closes_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
         }
     return None
 

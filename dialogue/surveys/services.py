@@ -1,6 +1,7 @@
 """Writes of the surveys app. Each function is one transaction with an audit entry."""
 
 import datetime
+import decimal
 import hashlib
 import json
 import secrets
@@ -316,7 +317,7 @@ def survey_extend(
     _require_staff(actor)
     now = now or clock.now()
     survey = _locked(survey)
-    if survey.status != Survey.Status.OPEN:
+    if survey.status != Survey.Status.OPEN or now >= survey.closes_at:
         raise DomainError(_("Only an open survey can be extended."), code="not_open")
     if closes_at <= survey.closes_at:
         raise DomainError(
@@ -370,13 +371,22 @@ def weight_set(*, actor, survey: Survey, member: Member, weight) -> Weight:
     _require_staff(actor)
     survey = _locked(survey)
     _require_draft(survey)
-    if weight is None or weight <= 0:
-        raise DomainError(_("A weight must be greater than zero."), field="weight")
+    try:
+        weight = decimal.Decimal(str(weight)).quantize(decimal.Decimal("0.001"))
+    except (decimal.InvalidOperation, ValueError, TypeError):
+        weight = None
+    if weight is None or not weight.is_finite() or not 0 < weight < 100000:
+        raise DomainError(
+            _("A weight is a number greater than 0 and below 100,000."), field="weight"
+        )
     row, _created = Weight.objects.update_or_create(
         survey=survey, member=member, defaults={"weight": weight}
     )
     audit.record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=row, changes={"weight": str(weight)}
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=row,
+        changes={"weight": format(weight.normalize(), "f")},
     )
     return row
 
@@ -387,7 +397,7 @@ def question_record_tie_resolution(
 ) -> Question:
     """Record the order staff chose to resolve a tie, and how it was decided."""
     _require_staff(actor)
-    if question.survey.status == Survey.Status.OPEN:
+    if question.survey.status not in (Survey.Status.CLOSED, Survey.Status.RESULTS_PUBLISHED):
         raise DomainError(_("A tie can be resolved only once the survey is closed."))
     option_ids = set(question.options.values_list("id", flat=True))
     if set(order) != option_ids or len(order) != len(option_ids):
@@ -511,6 +521,33 @@ def _clean_answers(
     return cleaned
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _check_shapes(choices, option_comments) -> tuple[dict[int, list[int]], dict[int, str]]:
+    if not isinstance(choices, dict) or not all(
+        _is_id(k) and (v is None or isinstance(v, list | tuple)) for k, v in choices.items()
+    ):
+        raise DomainError(
+            _("Answers are given as a list of option numbers for each question number."),
+            field="answers",
+        )
+    comments = {}
+    for key, text in (option_comments or {}).items():
+        try:
+            number = int(key)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None or not _is_id(number) or not isinstance(text, str):
+            raise DomainError(
+                _("A comment on an option names no valid option."), field="option_comments"
+            )
+        if text.strip():
+            comments[number] = text.strip()
+    return {k: list(v or ()) for k, v in choices.items()}, comments
+
+
 def _canonical(cleaned, option_comments, comment) -> dict[str, Any]:
     return {
         "answers": {str(q.pk): chosen for q, chosen in cleaned},
@@ -556,8 +593,12 @@ def response_submit(
     is the server's: nothing is accepted outside [opens_at, closes_at). Returns the
     current response with its receipt code and fingerprint.
     """
-    option_comments = {int(k): str(v) for k, v in (option_comments or {}).items() if v}
-    comment = (comment or "").strip()
+    choices, option_comments = _check_shapes(choices, option_comments)
+    comment = (comment or "").strip() if isinstance(comment, str) else None
+    if comment is None:
+        raise DomainError(_("The comment must be text."), field="comment")
+    if "\x00" in comment or any("\x00" in text for text in option_comments.values()):
+        raise DomainError(_("A comment contains a character that is not allowed."), field="comment")
     if len(comment) > 5000:
         raise DomainError(_("The comment is limited to 5,000 characters."), field="comment")
     if channel not in Response.Channel.values:
@@ -599,8 +640,7 @@ def response_submit(
     response.comment = comment
     response.receipt = receipt
     response.fingerprint = print_
-    if letter:
-        response.letter = letter
+    response.letter = letter or ""
     response.save()
     Answer.objects.filter(response=response).delete()
     Answer.objects.bulk_create(
@@ -624,6 +664,7 @@ def response_submit(
         content=content,
         receipt=receipt,
         fingerprint=print_,
+        letter=response.letter.name if response.letter else "",
     )
     audit.record(
         actor=actor,

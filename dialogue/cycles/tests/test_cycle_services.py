@@ -139,11 +139,6 @@ def test_new_guiding_questions_replace_the_old_ones_in_their_new_order_and_are_a
     assert last.changes == {"guiding_questions": [["A?", "B?", "C?"], ["C?", "A?"]]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="proposal_save audits a change of guiding questions only when the English "
-    "texts differ; a French or Spanish correction is written without an audit entry",
-)
 def test_correcting_only_the_french_text_of_a_guiding_question_is_audited(staff_user):
     theme = ThemeFactory()
     services.proposal_save(

@@ -488,11 +488,6 @@ def test_a_closed_survey_cannot_be_extended(staff_user):
     assert survey.closes_at == CLOSES
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="survey_extend checks the status only: a survey whose closing time has passed "
-    "but that no one has closed yet can be extended, reopening it to responses after its close",
-)
 def test_a_survey_past_its_closing_time_cannot_be_extended_even_before_it_is_closed(staff_user):
     survey = PublishedSurveyFactory(actor=staff_user)
     with pytest.raises(DomainError):
@@ -617,12 +612,6 @@ def test_a_weight_must_be_positive(staff_user, member_state, weight):
     assert AuditEntry.objects.count() == audit_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="weight_set checks only `weight <= 0` and saves without validating: NaN, "
-    "infinity, text and numbers beyond 99999.999 raise InvalidOperation, ValidationError, "
-    "TypeError or a database error instead of a DomainError",
-)
 @pytest.mark.parametrize(
     "weight",
     [Decimal("NaN"), float("inf"), "two", Decimal("123456.789"), 10**9],
@@ -683,11 +672,6 @@ def test_a_tie_cannot_be_resolved_while_the_survey_is_open(staff_user):
     assert question.tiebreak == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="question_record_tie_resolution refuses only an open survey: a draft, which "
-    "has no responses and no result, accepts a tie resolution",
-)
 def test_a_tie_cannot_be_resolved_on_a_draft(staff_user):
     survey = DraftSurveyFactory(actor=staff_user)
     (question,) = questions_of(survey)
