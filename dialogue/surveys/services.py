@@ -556,10 +556,25 @@ def _canonical(cleaned, option_comments, comment) -> dict[str, Any]:
     }
 
 
-def fingerprint(*, survey_id: int, member_code: str, version: int, content: dict, receipt: str):
-    """The SHA-256 fingerprint a delegation can look for in the published list."""
+def fingerprint(
+    *,
+    survey_id: int,
+    member_code: str,
+    version: int,
+    content: dict,
+    receipt: str,
+    submitted_at: datetime.datetime | None = None,
+    previous: str = "",
+) -> str:
+    """The SHA-256 fingerprint a delegation can look for in the published list.
+
+    It covers the answers, the receipt code, the submission time and the previous
+    version's fingerprint, so a delegation's versions form a chain that cannot be
+    rewritten without every later fingerprint changing.
+    """
+    when = submitted_at.astimezone(datetime.UTC).isoformat() if submitted_at else ""
     payload = json.dumps(
-        [survey_id, member_code, version, content, receipt],
+        [survey_id, member_code, version, content, receipt, when, previous],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -631,6 +646,8 @@ def response_submit(
         version=version,
         content=content,
         receipt=receipt,
+        submitted_at=now,
+        previous=current.fingerprint if current else "",
     )
     response = current or Response(survey=survey, member=member)
     response.version = version

@@ -736,15 +736,19 @@ def test_the_fingerprint_can_be_recomputed_from_each_stored_version(delegate, st
         comment="Revised.",
         now=DURING + TICK,
     )
-    for version in ResponseVersion.objects.filter(survey=ballot, member=state):
+    previous = ""
+    for version in ResponseVersion.objects.filter(survey=ballot, member=state).order_by("version"):
         recomputed = services.fingerprint(
             survey_id=version.survey_id,
             member_code=state.code,
             version=version.version,
             content=version.content,
             receipt=version.receipt,
+            submitted_at=version.submitted_at,
+            previous=previous,
         )
         assert recomputed == version.fingerprint
+        previous = version.fingerprint
     current = ResponseVersion.objects.get(version=2)
     assert current.fingerprint == latest.fingerprint
     assert current.content["option_comments"] == {str(option_ids(rank)[2]): "Our first priority."}
@@ -756,6 +760,10 @@ def test_the_fingerprint_can_be_recomputed_from_each_stored_version(delegate, st
             version=2,
             content=tampered,
             receipt=current.receipt,
+            submitted_at=current.submitted_at,
+            previous=ResponseVersion.objects.get(
+                survey=ballot, member=state, version=1
+            ).fingerprint,
         )
         != current.fingerprint
     )
