@@ -216,7 +216,17 @@ def survey_from_consultation(*, actor, consultation: Consultation) -> Survey:
             _("The consultation must have discussed at least two proposals."),
             field="consultation",
         )
-    kind = proposals[0].kind
+    kind = (
+        Proposal.Kind.THEME
+        if any(p.kind == Proposal.Kind.THEME for p in proposals)
+        else (Proposal.Kind.WORKSHOP_TOPIC)
+    )
+    proposals = [p for p in proposals if p.kind == kind]
+    if len(proposals) < 2:
+        raise DomainError(
+            _("The consultation must have discussed at least two proposals."),
+            field="consultation",
+        )
     cycle = consultation.cycle
     if kind == Proposal.Kind.THEME:
         title = {
@@ -510,7 +520,8 @@ def _clean_answers(
         cleaned.append((question, chosen))
     for option_id, text in option_comments.items():
         question = all_options.get(option_id)
-        if question is None or not question.option_comments:
+        chosen_here = dict(cleaned).get(question, []) if question is not None else []
+        if question is None or not question.option_comments or option_id not in chosen_here:
             raise DomainError(
                 _("A comment was given on an option that takes none."), field="option_comments"
             )
