@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("members/import/", views.member_import, name="member_import"),
     path("cycles/", include("dialogue.staff.cycle_urls")),
+    path("surveys/", include("dialogue.staff.survey_urls")),
     path(
         "members/export.csv",
         views.member_export,
