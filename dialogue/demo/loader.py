@@ -2,20 +2,22 @@
 
 Every record is created or changed by the same service the secretariat uses
 (`member_create`, `member_update`, `organization_save`, `person_save`,
-`account_create`), so the demo data is validated and audited like real data.
-The data itself lives in CSV files under `data/` (see `data/README.md`).
+`account_create` here; the cycle, survey and decision services in
+`cycle_loader`), so the demo data is validated and audited like real data.
+The data itself lives in files under `data/` (see `data/README.md`).
 
 Loading is idempotent: records are looked up first (members by code,
 organizations by English name, persons by e-mail) and only what differs from
 the data files is written, so a second run adds no rows and no audit entries.
 
 A loader is a sequence of steps; each step reads its rows and applies them
-one by one inside a single transaction. `load_membership` is the first
-loader. Later loaders (cycles, events, funding, documents) add their own step
-lists and a function of the same shape to `LOADERS`; the funding loader, for
-instance, attaches the donor record of the Government of Switzerland (which
-paid for the interpretation of the July 2007 training) to the Member State
-CHE loaded here.
+one by one inside a single transaction. `LOADERS` lists the loaders in the
+order they run: `load_membership` (this module) first, then `load_cycles`
+(`cycle_loader`: cycles, proposals, consultations, surveys, responses,
+expressions of interest and decisions). Later loaders (events, funding,
+documents) add their own module and entry; the funding loader, for instance,
+attaches the donor record of the Government of Switzerland (which paid for the
+interpretation of the July 2007 training) to the Member State CHE loaded here.
 """
 
 import csv
@@ -26,6 +28,7 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils.module_loading import import_string
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -33,8 +36,18 @@ from dialogue.core import audit
 from dialogue.core.errors import DomainError
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
+from dialogue.cycles.models import (
+    Consultation,
+    Cycle,
+    Decision,
+    ExpressionOfInterest,
+    GuidingQuestion,
+    Proposal,
+)
+from dialogue.events.models import Event
 from dialogue.members import services
 from dialogue.members.models import Member, Organization, Person, User
+from dialogue.surveys.models import Response, Survey
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -50,6 +63,8 @@ OUTCOMES = (CREATED, UPDATED, UNCHANGED)
 STAFF_ACCOUNT_FIELDS = ("email", "is_active", "is_staff", "is_superuser")
 
 Counts = dict[str, dict[str, int]]
+# A row of a data file: CSV rows hold strings, TOML rows also numbers, dates and lists.
+Row = dict[str, Any]
 
 
 # --- data files -------------------------------------------------------------
@@ -114,9 +129,9 @@ class Step:
 
     name: str
     label: str
-    rows: Callable[[], list[dict[str, str]]]
-    apply: Callable[[Any, dict[str, str]], str]
-    key: Callable[[dict[str, str]], str]
+    rows: Callable[[], list[Row]]
+    apply: Callable[[Any, Row], str]
+    key: Callable[[Row], str]
 
 
 def _outcome(before: dict[str, Any], obj, fields: Iterable[str]) -> str:
@@ -363,14 +378,18 @@ def load_membership(*, stdout: IO[str] | None = None) -> Counts:
     return counts
 
 
-LOADERS: tuple[Callable[..., Counts], ...] = (load_membership,)
+# Each loader takes `stdout` and returns its Counts; later loaders rely on earlier ones.
+LOADERS: tuple[str, ...] = (
+    "dialogue.demo.loader.load_membership",
+    "dialogue.demo.cycle_loader.load_cycles",
+)
 
 
 def load_all(*, stdout: IO[str] | None = None) -> Counts:
     """Run every loader in order and merge their counts."""
     counts: Counts = {}
-    for loader in LOADERS:
-        counts.update(loader(stdout=stdout))
+    for path in LOADERS:
+        counts.update(import_string(path)(stdout=stdout))
     return counts
 
 
@@ -382,4 +401,16 @@ def summary() -> dict[str, int]:
         "Persons": Person.objects.count(),
         "Persons with a login": Person.objects.filter(user__isnull=False).count(),
         "Staff logins": User.objects.filter(is_staff=True).count(),
+        "Cycles": Cycle.objects.count(),
+        "Proposals": Proposal.objects.count(),
+        "Guiding questions": GuidingQuestion.objects.count(),
+        "Informal consultations": Consultation.objects.count(),
+        "Surveys": Survey.objects.count(),
+        "Survey responses": Response.objects.count(),
+        "Written responses (with letter)": Response.objects.filter(
+            channel=Response.Channel.WRITTEN
+        ).count(),
+        "Expressions of interest": ExpressionOfInterest.objects.count(),
+        "Decisions": Decision.objects.count(),
+        "Events": Event.objects.count(),
     }

@@ -38,7 +38,7 @@ from dialogue.staff.survey_forms import (
     WrittenResponseForm,
 )
 from dialogue.surveys import messages as email_texts
-from dialogue.surveys import rules, selectors, services, tasks
+from dialogue.surveys import rules, selectors, services
 from dialogue.surveys.forms import ResponseForm
 from dialogue.surveys.models import (
     Answer,
@@ -435,16 +435,19 @@ def survey_turnout(request, pk: int):
 def survey_remind(request, pk: int):
     """Send a reminder now to the delegations staff picked among those that have not responded."""
     survey = _survey(pk)
-    problem = _refusal(survey)
     form = ReminderForm(request.POST, survey=survey)
-    if problem:
-        messages.error(request, problem)
-    elif not form.is_valid():
+    if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+        return redirect("staff:survey_turnout", pk=survey.pk)
+    try:
+        sent = services.survey_remind_now(
+            actor=request.user, survey=survey, members=form.cleaned_data["members"]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
     else:
-        sent = tasks.send_reminders_now(survey, form.cleaned_data["members"])
         messages.success(
             request,
             ngettext(
@@ -634,6 +637,7 @@ def survey_results_csv(request, pk: int):
                 response.comment,
             ]
             writer.writerow([escape_cell(str(value)) for value in row])
+    services.survey_record_export(actor=request.user, survey=survey, rows=len(responses))
     content = "\ufeff".encode() + buffer.getvalue().encode("utf-8")
     download = HttpResponse(content, content_type="text/csv; charset=utf-8")
     download["Content-Disposition"] = content_disposition_header(

@@ -448,6 +448,17 @@ def survey_remind_now(*, actor, survey: Survey, members, now=None) -> int:
     return sent
 
 
+def survey_record_export(*, actor, survey: Survey, rows: int) -> None:
+    """Note in the audit trail that someone exported a survey's responses."""
+    _require_staff(actor)
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.EXPORT,
+        obj=survey,
+        note=f"responses exported: {rows} delegations",
+    )
+
+
 def is_eligible(survey: Survey, member: Member) -> bool:
     """True when the delegation belongs to the survey's audience."""
     if survey.audience == Survey.Audience.MEMBER_STATES:

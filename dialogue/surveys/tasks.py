@@ -38,15 +38,25 @@ def _send(survey: Survey, member, kind: str, days_before: int | None, now) -> in
     return len(people)
 
 
+def send_invitations(survey: Survey, now: datetime.datetime | None = None) -> int:
+    """E-mail every eligible delegation's delegates the invitation to a published survey.
+
+    Nothing is sent for a survey that no longer accepts responses at `now` (e.g. one
+    recorded after the fact); each delegation is invited once.
+    """
+    now = now or clock.now()
+    if survey.status != Survey.Status.OPEN or survey.closes_at <= now:
+        return 0
+    return sum(
+        _send(survey, member, MessageTemplate.Kind.INVITATION, 0, now)
+        for member in selectors.eligible_members(survey)
+    )
+
+
 @task()
 def send_survey_invitations(survey_id: int) -> int:
-    """E-mail every eligible delegation's delegates the invitation to a published survey."""
-    survey = Survey.objects.get(pk=survey_id)
-    now = clock.now()
-    sent = 0
-    for member in selectors.eligible_members(survey):
-        sent += _send(survey, member, MessageTemplate.Kind.INVITATION, 0, now)
-    return sent
+    """The invitations of a newly published survey, as a background task."""
+    return send_invitations(Survey.objects.get(pk=survey_id))
 
 
 def send_due_reminders(now: datetime.datetime | None = None) -> int:

@@ -1,18 +1,26 @@
 """The demo loader: a realistic membership for 2007, loaded through the services, idempotently."""
 
 import io
+import re
 
-import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from dialogue.core.models import AuditEntry
+from dialogue.cycles.models import (
+    Consultation,
+    Cycle,
+    Decision,
+    ExpressionOfInterest,
+    GuidingQuestion,
+    Proposal,
+)
 from dialogue.demo import loader
+from dialogue.events.models import Event
 from dialogue.members import rules, services
 from dialogue.members.models import Member, MemberStatusChange, Organization, Person, User
 from dialogue.members.services import can_manage_delegation
+from dialogue.surveys.models import Answer, Response, ResponseVersion, Survey
 
 STAFF = "staff@dialogue.example.org"
 FOCAL_POINT = "focal.point@mission-mex.example.org"
@@ -20,23 +28,28 @@ DELEGATE = "delegate@mission-mex.example.org"
 OBSERVER_DELEGATE = "delegate@icmpd.example.org"
 
 
-@pytest.fixture(scope="module")
-def first_run(django_db_setup, django_db_blocker):
-    """Load the demo once for the whole module; everything is rolled back afterwards."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
-        counts = loader.load_membership()
-        yield counts
-        transaction.set_rollback(True)
-
-
 def _row_counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Member, MemberStatusChange, Organization, Person, User, AuditEntry)
+        for model in (
+            Member,
+            MemberStatusChange,
+            Organization,
+            Person,
+            User,
+            Cycle,
+            Proposal,
+            GuidingQuestion,
+            Consultation,
+            ExpressionOfInterest,
+            Decision,
+            Survey,
+            Response,
+            ResponseVersion,
+            Answer,
+            Event,
+            AuditEntry,
+        )
     }
 
 
@@ -142,8 +155,9 @@ def test_demo_logins_authenticate_with_their_roles(first_run, db):
     assert not users[OBSERVER_DELEGATE].is_staff
 
 
-def test_running_again_changes_nothing(first_run, db):
+def test_running_again_changes_nothing(first_run, db, demo_media):
     before = _row_counts()
+    letters = sorted(demo_media.rglob("*.pdf"))
     out = io.StringIO()
     call_command("load-demo", stdout=out)
     assert _row_counts() == before
@@ -151,9 +165,15 @@ def test_running_again_changes_nothing(first_run, db):
     for email in (STAFF, FOCAL_POINT, DELEGATE, OBSERVER_DELEGATE):
         assert email in output
     assert loader.DEMO_PASSWORD in output
-    counts = loader.load_membership()
-    assert all(c["created"] == 0 and c["updated"] == 0 for c in counts.values()), counts
-    assert _row_counts() == before
+    for step in ("cycles", "proposals", "consultations", "surveys", "responses", "decisions"):
+        assert step in output
+    assert "Return Migration:" in output
+    assert "Guiding questions" in output
+    # every step of the "Loaded" table: nothing created, nothing updated
+    steps = re.findall(r"│ (\w+) +│ +(\d+) │ +(\d+) │ +(\d+) │", output)
+    assert {name for name, *_ in steps} >= {"members", "cycles", "responses", "decisions"}
+    assert all(created == updated == "0" for _name, created, updated, _same in steps), steps
+    assert sorted(demo_media.rglob("*.pdf")) == letters
 
 
 def test_a_changed_record_is_put_back_with_an_audit_entry(first_run, db):

@@ -283,8 +283,8 @@ def test_a_line_break_in_a_delegation_name_or_in_staffs_subject_cannot_add_a_hea
 
 
 def test_invitations_go_to_every_eligible_delegation_once(survey, delegations):
-    assert tasks.send_survey_invitations.call(survey.pk) == 5
-    assert tasks.send_survey_invitations.call(survey.pk) == 0
+    assert tasks.send_invitations(survey, now=DURING) == 5
+    assert tasks.send_invitations(survey, now=DURING) == 0
     assert _recipients() == ALL_ADDRESSES
     assert set(Reminder.objects.values_list("kind", "days_before")) == {("invitation", 0)}
     french = _by_recipient()["fr@che.example.org"]
@@ -295,7 +295,7 @@ def test_invitations_go_to_every_eligible_delegation_once(survey, delegations):
 
 def test_invitations_to_a_member_states_survey_skip_observers(staff_user, delegations):
     survey = PublishedSurveyFactory(actor=staff_user, audience=Survey.Audience.MEMBER_STATES)
-    tasks.send_survey_invitations.call(survey.pk)
+    tasks.send_invitations(survey, now=DURING)
     assert "delegate@icmpd.example.org" not in _recipients()
     assert len(mail.outbox) == 4
 
@@ -305,14 +305,14 @@ def test_publishing_sends_the_invitations_once_committed(
 ):
     survey = DraftSurveyFactory(actor=staff_user)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.survey_publish(actor=staff_user, survey=survey, now=DURING)
+        services.survey_publish(actor=staff_user, survey=survey)
         assert mail.outbox == []
     assert len(callbacks) == 1
     assert _recipients() == ALL_ADDRESSES
 
 
 def test_invitations_and_reminders_are_counted_separately(survey, delegations):
-    tasks.send_survey_invitations.call(survey.pk)
+    tasks.send_invitations(survey, now=DURING)
     assert tasks.send_due_reminders(now=CLOSES - 7 * DAY) == 5
     assert len(mail.outbox) == 10
 
@@ -343,3 +343,8 @@ def test_a_reminder_by_hand_can_be_sent_again(survey, delegations):
 def test_a_reminder_by_hand_does_not_stop_the_scheduled_ones(survey, delegations):
     tasks.send_reminders_now(survey, [delegations["SEN"]])
     assert tasks.send_due_reminders(now=CLOSES - 2 * DAY) == 5
+
+
+def test_no_invitation_is_sent_for_a_survey_already_closed(survey, delegations):
+    assert tasks.send_invitations(survey, now=CLOSES) == 0
+    assert mail.outbox == []

@@ -1,4 +1,4 @@
-"""`dialogue load-demo`: load the demo data of the 2007 dialogue, then list the demo logins."""
+"""`dialogue load-demo`: load the demo data of the 2007 dialogue, then report what was loaded."""
 
 import time
 
@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dialogue.core.errors import DomainError
-from dialogue.demo import loader
+from dialogue.demo import cycle_loader, loader
 
 # Console width from which the logins table gets one column per field.
 WIDE = 130
@@ -32,9 +32,11 @@ class _Stream:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data of the 2007 dialogue (Member States, observers, stakeholders, "
-        "delegates, experts and demo logins) through the services. Safe to run again: "
-        "a second run changes nothing."
+        "Load the demo data of the 2007 dialogue through the services: Member States, "
+        "observers, stakeholders, delegates, experts and demo logins, then the cycles IDM 2005 "
+        "to IDM 2008 with their proposals, guiding questions, informal consultations, surveys "
+        "and responses, expressions of interest and decisions. Safe to run again: a second "
+        "run changes nothing."
     )
 
     def handle(self, *args, **options):
@@ -50,6 +52,7 @@ class Command(BaseCommand):
             return
         console = loader.make_console(stream)
         console.print(self._counts_table(counts))
+        console.print(self._cycles_table())
         console.print(self._logins_table(console.width))
         console.print(self._summary_table())
         console.print(f"Done in {elapsed:.1f} s.")
@@ -62,6 +65,22 @@ class Command(BaseCommand):
             table.add_column(outcome.capitalize(), justify="right")
         for name, step_counts in counts.items():
             table.add_row(name, *(str(step_counts[outcome]) for outcome in loader.OUTCOMES))
+        return table
+
+    @staticmethod
+    def _cycles_table() -> Table:
+        table = Table(title="Cycles", show_lines=True)
+        table.add_column("Cycle", no_wrap=True)
+        table.add_column("Status")
+        table.add_column("Overarching theme")
+        table.add_column("Intersessional workshops")
+        for row in cycle_loader.cycles_overview():
+            table.add_row(
+                row["cycle"],
+                row["status"],
+                escape(row["theme"]) or "-",
+                escape(row["workshops"]) or "-",
+            )
         return table
 
     @staticmethod
