@@ -144,7 +144,18 @@ class QuestionResult:
     by_region: list[tuple[str, dict[int, int]]]
 
     @property
+    def selection(self) -> counting.Selection | None:
+        """For a choose-up-to-k question: the k options selected, and any tie at the cut."""
+        if self.question.kind != Question.Kind.CHOOSE_UP_TO:
+            return None
+        return counting.select_top(self.counted.weighted, self.question.max_choices)
+
+    @property
     def tie(self) -> bool:
+        """True when the result does not decide: first place shared, or a tie at the cut."""
+        selection = self.selection
+        if selection is not None:
+            return bool(selection.tied)
         return self.counted.weighted.tie
 
     @property

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from dialogue.members.models import Member
-from dialogue.surveys import counting
+from dialogue.surveys import counting, services
 from dialogue.surveys.models import Question, Survey
 from dialogue.surveys.selectors import QuestionResult, SurveyResults, Turnout
 from dialogue.surveys.templatetags.survey_results import bar_chart, figure
@@ -287,3 +287,35 @@ def test_the_partial_renders_an_empty_survey():
 
     assert "4 of 10 delegations responded" in page
     assert "<svg" not in page
+
+
+def test_choose_up_to_k_results_name_the_selected_options_and_a_tie_at_the_cut(staff_user):
+    from dialogue.members.tests.factories import MemberFactory, PersonFactory
+    from dialogue.surveys import selectors as survey_selectors
+    from dialogue.surveys.tests.factories import DURING, PublishedSurveyFactory, choose_up_to
+
+    survey = PublishedSurveyFactory(
+        actor=staff_user, questions=[choose_up_to(2, "North", "South", "East")]
+    )
+    question = survey.questions.get()
+    options = list(question.options.order_by("position"))
+    ballots = {"CHE": [0, 1], "SEN": [0, 2], "MEX": [0]}
+    for code, picks in ballots.items():
+        delegate = PersonFactory(delegation=MemberFactory(code=code), with_account=True)
+        services.response_submit(
+            actor=delegate.user,
+            survey=survey,
+            member=delegate.delegation,
+            choices={question.pk: [options[i].pk for i in picks]},
+            now=DURING,
+        )
+    result = survey_selectors.question_result(question)
+    assert result.selection.chosen == (options[0].pk,)
+    assert set(result.selection.tied) == {options[1].pk, options[2].pk}
+    assert result.tie
+    page = render_to_string(
+        "surveys/includes/results.html",
+        {"results": survey_selectors.survey_results(survey)},
+    )
+    assert "Selected: North" in page
+    assert "are tied for the last place to fill" in page
