@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from dialogue.core import clock
 from dialogue.members.models import Member, Person, Region
@@ -14,8 +15,11 @@ from dialogue.surveys.models import Answer, Question, Response, Survey, Weight
 
 
 def eligible_members(survey: Survey) -> QuerySet[Member]:
-    """The active delegations in the survey's audience."""
+    """The active delegations in the survey's audience that had joined when it opened."""
     members = Member.objects.filter(status=Member.Status.ACTIVE)
+    if survey.opens_at is not None:
+        opened = timezone.localdate(survey.opens_at)
+        members = members.filter(Q(joined__isnull=True) | Q(joined__lte=opened))
     if survey.audience == Survey.Audience.MEMBER_STATES:
         members = members.filter(kind=Member.Kind.MEMBER_STATE)
     return members.order_by("name_en")

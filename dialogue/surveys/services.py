@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
@@ -460,10 +461,13 @@ def survey_record_export(*, actor, survey: Survey, rows: int) -> None:
 
 
 def is_eligible(survey: Survey, member: Member) -> bool:
-    """True when the delegation belongs to the survey's audience."""
-    if survey.audience == Survey.Audience.MEMBER_STATES:
-        return member.kind == Member.Kind.MEMBER_STATE
-    return True
+    """True when the delegation belongs to the survey's audience and had joined when it opened."""
+    if survey.audience == Survey.Audience.MEMBER_STATES and member.kind != Member.Kind.MEMBER_STATE:
+        return False
+    joined_late = bool(
+        member.joined and survey.opens_at and member.joined > timezone.localdate(survey.opens_at)
+    )
+    return not joined_late
 
 
 def _check_respondent(actor, survey: Survey, member: Member, channel: str) -> None:

@@ -270,3 +270,18 @@ def test_delegations_weigh_one_unless_a_weight_was_set(staff_user, membership):
     )
     weights = selectors.weights_for(survey, [membership["SEN"].pk, membership["MEX"].pk])
     assert weights.tolist() == [1.0, 2.5]
+
+
+def test_a_member_that_joined_after_the_opening_is_not_eligible(staff_user):
+    import datetime as _dt
+
+    from dialogue.members.tests.factories import MemberFactory
+    from dialogue.surveys import services as survey_services
+    from dialogue.surveys.tests.factories import OPENS, PublishedSurveyFactory
+
+    survey = PublishedSurveyFactory(actor=staff_user)
+    late = MemberFactory(code="BDI", name_en="Burundi", joined=OPENS.date() + _dt.timedelta(days=1))
+    early = MemberFactory(code="VNM", name_en="Viet Nam", joined=OPENS.date())
+    eligible = set(selectors.eligible_members(survey))
+    assert late not in eligible and early in eligible
+    assert not survey_services.is_eligible(survey, late)
