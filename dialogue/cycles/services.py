@@ -167,9 +167,25 @@ def consultation_save(
     for name in CONSULTATION_FIELDS:
         if name in data and name not in ("outcome", "agreed_proposal"):
             setattr(consultation, name, data[name])
-    save_audited(consultation, actor=actor, fields=CONSULTATION_FIELDS, before=before)
+    now_discussed = sorted(str(p) for p in proposals) if proposals is not None else None
+    creating = before is None
+    save_audited(
+        consultation,
+        actor=actor,
+        fields=CONSULTATION_FIELDS,
+        before=before,
+        extra={"proposals": now_discussed} if creating and now_discussed else None,
+    )
     if proposals is not None:
+        discussed = [] if creating else sorted(str(p) for p in consultation.proposals.all())
         consultation.proposals.set(proposals)
+        if not creating and discussed != now_discussed:
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=consultation,
+                changes={"proposals": [discussed, now_discussed]},
+            )
     return consultation
 
 

@@ -251,3 +251,19 @@ def test_only_the_secretariat_records_interest(focal_point):
             expressed_on=datetime.date(2006, 10, 1),
         )
     assert ExpressionOfInterest.objects.count() == 0
+
+
+def test_changing_the_proposals_discussed_is_audited(staff_user, discussed):
+    from dialogue.core.models import AuditEntry
+    from dialogue.cycles.tests.factories import ThemeFactory
+
+    consultation, themes = discussed
+    extra = ThemeFactory(cycle=consultation.cycle)
+    services.consultation_save(
+        actor=staff_user, consultation=consultation, data={}, proposals=[*themes, extra]
+    )
+    entry = AuditEntry.objects.filter(
+        object_type="cycles.consultation", object_id=str(consultation.pk), action="update"
+    ).latest("id")
+    assert str(extra) in entry.changes["proposals"][1]
+    assert str(extra) not in entry.changes["proposals"][0]
