@@ -271,7 +271,7 @@ def decision_record(
     A decision names its basis: consensus at a consultation that agreed, or a closed
     survey. It never rewrites an earlier decision: it may only supersede it.
     """
-    from dialogue.events.services import workshop_plan_for_topic
+    from dialogue.events.services import workshop_drop_for_topic, workshop_plan_for_topic
     from dialogue.surveys.models import Survey
 
     _require_staff(actor)
@@ -363,6 +363,9 @@ def decision_record(
     if subject == Decision.Subject.WORKSHOP_TOPICS:
         for proposal in proposals:
             workshop_plan_for_topic(actor=actor, topic=proposal)
+        if supersedes is not None:
+            for dropped in supersedes.proposals.exclude(pk__in=[p.pk for p in proposals]):
+                workshop_drop_for_topic(actor=actor, topic=dropped)
     return decision
 
 

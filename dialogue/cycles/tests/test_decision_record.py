@@ -526,6 +526,9 @@ def test_a_topic_selected_again_keeps_its_one_workshop(staff_user, cycle, topics
     assert statuses[topics[0].pk] == Proposal.Status.NOT_SELECTED
     assert statuses[topics[1].pk] == Proposal.Status.SELECTED
     assert statuses[topics[2].pk] == Proposal.Status.SELECTED
+    dropped = Event.objects.get(topic=topics[0])
+    assert dropped.status == Event.Status.CANCELLED
+    assert Event.objects.get(topic=topics[1]).status == Event.Status.PLANNING
 
 
 def test_theme_and_topic_decisions_are_superseded_separately(
