@@ -313,10 +313,11 @@ def survey_publish(
     survey.opens_at = opens_at
     survey.closes_at = closes_at
     save_audited(survey, actor=actor, fields=SURVEY_FIELDS, before=before, note="published")
-    from dialogue.surveys.tasks import send_survey_invitations
+    from dialogue.surveys.tasks import schedule_reminders, send_survey_invitations
 
     survey_id = survey.pk
     transaction.on_commit(lambda: send_survey_invitations.enqueue(survey_id))
+    transaction.on_commit(lambda: schedule_reminders(Survey.objects.get(pk=survey_id)))
     return survey
 
 
@@ -324,7 +325,10 @@ def survey_publish(
 def survey_extend(
     *, actor, survey: Survey, closes_at: datetime.datetime, now: datetime.datetime | None = None
 ) -> Survey:
-    """Move the close of an open survey later; it can never be moved earlier this way."""
+    """Move the close of an open survey later; it can never be moved earlier this way.
+
+    Reminders already queued find the close moved and queue themselves again.
+    """
     _require_staff(actor)
     now = now or clock.now()
     survey = _locked(survey)

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django_tasks import task
+from django_tasks import task, task_backends
 
 from dialogue.core import clock
 from dialogue.surveys import messages, rules, selectors
@@ -93,3 +93,44 @@ def send_reminders_now(survey: Survey, members) -> int:
         for member in members
         if member.pk not in answered
     )
+
+
+@task()
+def send_survey_reminders(survey_id: int, days_before: int) -> int:
+    """The reminder `days_before` the close of one survey, run when it falls due.
+
+    If the close has moved later since this was scheduled, it schedules itself again
+    for the new time; after the close nothing is sent.
+    """
+    survey = Survey.objects.get(pk=survey_id)
+    now = clock.now()
+    if survey.status != Survey.Status.OPEN or now >= survey.closes_at:
+        return 0
+    if not rules.reminder_due(survey.closes_at, days_before, now):
+        schedule_reminders(survey, only=[days_before])
+        return 0
+    return sum(
+        _send(survey, member, MessageTemplate.Kind.REMINDER, days_before, now)
+        for member in selectors.members_without_response(survey)
+    )
+
+
+def schedule_reminders(survey: Survey, *, only: list[int] | None = None) -> int:
+    """Queue the survey's reminders to run at their offsets before the close.
+
+    With a task backend that cannot defer work (e.g. the immediate one used in
+    development), nothing is queued and `dialogue survey remind` sends what is due.
+    Returns how many were queued.
+    """
+    backend = task_backends[send_survey_reminders.backend]
+    if not backend.supports_defer:
+        return 0
+    now = clock.now()
+    queued = 0
+    for days_before in only or survey.reminder_days:
+        run_at = survey.closes_at - datetime.timedelta(days=days_before)
+        if survey.closes_at <= now:
+            continue
+        send_survey_reminders.using(run_after=max(run_at, now)).enqueue(survey.pk, days_before)
+        queued += 1
+    return queued

@@ -307,7 +307,7 @@ def test_publishing_sends_the_invitations_once_committed(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.survey_publish(actor=staff_user, survey=survey)
         assert mail.outbox == []
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the invitations, and the reminders queued for later
     assert _recipients() == ALL_ADDRESSES
 
 
@@ -347,4 +347,38 @@ def test_a_reminder_by_hand_does_not_stop_the_scheduled_ones(survey, delegations
 
 def test_no_invitation_is_sent_for_a_survey_already_closed(survey, delegations):
     assert tasks.send_invitations(survey, now=CLOSES) == 0
+    assert mail.outbox == []
+
+
+def test_publishing_queues_each_reminder_for_its_offset_before_the_close(
+    staff_user, delegations, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    survey = DraftSurveyFactory(actor=staff_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        survey = services.survey_publish(actor=staff_user, survey=survey)
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_survey_reminders")
+    run_times = sorted(r.run_after for r in queued)
+    assert run_times == [survey.closes_at - 7 * DAY, survey.closes_at - 2 * DAY]
+
+
+def test_a_queued_reminder_sends_when_due_and_only_once(staff_user, delegations):
+    from dialogue.core import clock
+
+    now = clock.now()
+    survey = DraftSurveyFactory(actor=staff_user)
+    survey = services.survey_publish(
+        actor=staff_user, survey=survey, opens_at=now, closes_at=now + DAY
+    )
+    mail.outbox.clear()
+    assert tasks.send_survey_reminders.call(survey.pk, 2) == 5
+    assert tasks.send_survey_reminders.call(survey.pk, 2) == 0
+    assert len(mail.outbox) == 5
+
+
+def test_a_reminder_run_after_the_close_sends_nothing(staff_user, survey, delegations):
+    services.survey_close(actor=staff_user, survey=survey, now=DURING)
+    assert tasks.send_survey_reminders.call(survey.pk, 2) == 0
     assert mail.outbox == []
