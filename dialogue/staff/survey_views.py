@@ -352,24 +352,30 @@ def survey_extend(request, pk: int):
     )
 
 
-@staff_member_required
-def survey_close(request, pk: int):
-    """Close an open survey now, after confirmation."""
-    survey = _survey(pk)
+def _confirmed_action(request, survey: Survey, *, act, done: str, next_page: str, **page):
+    """A page that asks to confirm, then calls `act(actor, survey)` on POST."""
     posted = request.method == "POST"
     form = ConfirmForm(request.POST if posted else None)
     if posted and form.is_valid():
         try:
-            services.survey_close(actor=request.user, survey=survey)
+            act(actor=request.user, survey=survey)
         except DomainError as error:
             _show_error(form, error)
         else:
-            messages.success(request, _("The survey is closed; no response is accepted any more."))
-            return redirect("staff:survey_detail", pk=survey.pk)
-    return _action_page(
+            messages.success(request, done)
+            return redirect(next_page, pk=survey.pk)
+    return _action_page(request, survey, form=form, **page)
+
+
+@staff_member_required
+def survey_close(request, pk: int):
+    """Close an open survey now, after confirmation."""
+    return _confirmed_action(
         request,
-        survey,
-        form=form,
+        _survey(pk),
+        act=services.survey_close,
+        done=_("The survey is closed; no response is accepted any more."),
+        next_page="staff:survey_detail",
         title=_("Close the survey now"),
         explanation=_(
             "No response will be accepted after this, even before the announced closing time. "
@@ -383,21 +389,12 @@ def survey_close(request, pk: int):
 @staff_member_required
 def survey_publish_results(request, pk: int):
     """Publish the results and receipt fingerprints of a closed survey, after confirmation."""
-    survey = _survey(pk)
-    posted = request.method == "POST"
-    form = ConfirmForm(request.POST if posted else None)
-    if posted and form.is_valid():
-        try:
-            services.survey_publish_results(actor=request.user, survey=survey)
-        except DomainError as error:
-            _show_error(form, error)
-        else:
-            messages.success(request, _("The results are published."))
-            return redirect("staff:survey_results", pk=survey.pk)
-    return _action_page(
+    return _confirmed_action(
         request,
-        survey,
-        form=form,
+        _survey(pk),
+        act=services.survey_publish_results,
+        done=_("The results are published."),
+        next_page="staff:survey_results",
         title=_("Publish the results"),
         explanation=_(
             "The delegations will see the results and the list of receipt fingerprints in "
