@@ -153,7 +153,7 @@ class ProposalAdmin(ServiceAdmin):
     readonly_fields = ("status",)
     fieldsets = (
         (None, {"fields": ("cycle", "kind", "theme", "position", "proposer", "status")}),
-        (_("Title"), {"fields": ("title_en", "title_fr", "title_es")}),
+        (_("Titles"), {"fields": ("title_en", "title_fr", "title_es")}),
         (_("Summary"), {"fields": ("summary_en", "summary_fr", "summary_es")}),
     )
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dialogue.core.i18n import localized
 
@@ -12,7 +13,7 @@ class Cycle(models.Model):
     class Status(models.TextChoices):
         PREPARING = "preparing", _("In preparation")
         CURRENT = "current", _("Current")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("cycle status", "Closed")
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)
     name_en = models.CharField(_("name (English)"), max_length=120)

@@ -91,7 +91,7 @@ class SurveyAdmin(ServiceAdmin):
     actions = ["publish", "close", "publish_results"]
     fieldsets = (
         (None, {"fields": ("cycle", "consultation", "audience", "observers_counted")}),
-        (_("Title"), {"fields": ("title_en", "title_fr", "title_es")}),
+        (_("Titles"), {"fields": ("title_en", "title_fr", "title_es")}),
         (_("Introduction"), {"fields": ("introduction_en", "introduction_fr", "introduction_es")}),
         (_("Timing"), {"fields": (*SURVEY_TIMES, "reminder_days")}),
     )

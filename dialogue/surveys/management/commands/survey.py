@@ -16,7 +16,7 @@ import shutil
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from rich.console import Console
 from rich.table import Table
 
@@ -290,7 +290,7 @@ def _options_table(result, count, title) -> Table:
     if meaning:
         title = _("%(title)s (%(meaning)s)") % {"title": title, "meaning": meaning}
     table = Table(title=title)
-    table.add_column(_("Place"), justify="right")
+    table.add_column(pgettext("rank in a result", "Place"), justify="right")
     table.add_column(_("Option"))
     table.add_column(_("Weighted"), justify="right")
     table.add_column(_("Unweighted"), justify="right")
