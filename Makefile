@@ -29,8 +29,8 @@ DEMO_ENV := env -u DATABASE_URL -u DIALOGUE_ENV -u DEBUG \
 # The test suites choose their own database and never run with production settings.
 TEST_ENV := env -u DIALOGUE_ENV -u DEBUG
 
-DEMO_DEBIAN_PACKAGES := gettext
-TEST_DEBIAN_PACKAGES := gettext postgresql-15
+DEMO_DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+TEST_DEBIAN_PACKAGES := gettext postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages \
 	test-sqlite test-postgres bench install install-test clean distclean

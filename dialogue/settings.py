@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dialogue.cycles",
     "dialogue.surveys",
     "dialogue.events",
+    "dialogue.funding",
     "dialogue.site",
     "dialogue.portal",
     "dialogue.staff",
@@ -213,3 +214,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django_tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")}},
 }
+FUNDING_REPORTING_CURRENCY = os.environ.get("FUNDING_REPORTING_CURRENCY", "USD")

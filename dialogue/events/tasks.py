@@ -1,0 +1,47 @@
+"""Background work of the events app."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from dialogue.events import rules, selectors
+from dialogue.events.models import Event
+
+
+@task()
+def notify_date_change(event_id: int, previous: str) -> int:
+    """Tell every invited person, in their language, that the event's date was set or changed."""
+    event = Event.objects.get(pk=event_id)
+    people = selectors.invited_people(event)
+    connection = get_connection()
+    messages = []
+    for person in people:
+        with translation.override(person.preferred_language):
+            dates = rules.describe_dates(
+                precision=event.precision,
+                year=event.year,
+                month=event.month,
+                seasons=list(event.seasons or []),
+                start_date=event.start_date,
+                end_date=event.end_date,
+                language=person.preferred_language,
+            )
+            subject = _("New date: %(title)s") % {"title": event.title}
+            body = _(
+                "The date of %(title)s is now: %(dates)s.\n\n"
+                "Previously announced: %(previous)s.\n\n%(organization)s\n"
+            ) % {
+                "title": event.title,
+                "dates": dates,
+                "previous": previous,
+                "organization": settings.ORGANIZATION_NAME,
+            }
+        messages.append(
+            EmailMessage(
+                subject.replace("\n", " "), body, None, [person.email], connection=connection
+            )
+        )
+    connection.send_messages(messages)
+    return len(messages)
