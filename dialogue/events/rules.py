@@ -1,6 +1,7 @@
 """Pure event rules: how a date known only to some precision is written, and checked."""
 
 import datetime
+import re
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -12,7 +13,19 @@ MONTH_FORMATS = {"en": "F Y", "fr": "F Y", "es": r"F \d\e Y"}
 
 
 def _day(value: datetime.date, language: str) -> str:
-    return formats.date_format(value, DAY_FORMATS.get(language, DAY_FORMATS["en"]))
+    pattern = DAY_FORMATS.get(language, DAY_FORMATS["en"])
+    if language == "fr" and value.day == 1:
+        pattern = r"j\e\r F Y"
+    return formats.date_format(value, pattern)
+
+
+def _first_day(value: datetime.date, language: str) -> str:
+    return "1er" if language == "fr" and value.day == 1 else str(value.day)
+
+
+def _spanish_or(text: str) -> str:
+    """Spanish writes "u" instead of "o" before a word starting with an o sound."""
+    return re.sub(r"\bo (?=h?[oó])", "u ", text)
 
 
 def _season_name(season: str) -> str:
@@ -86,7 +99,7 @@ def describe_dates(
                 return _day(start_date, language)
             if (start_date.year, start_date.month) == (end_date.year, end_date.month):
                 return _("%(first)s–%(last)s") % {  # noqa: RUF001 (an en dash between days)
-                    "first": start_date.day,
+                    "first": _first_day(start_date, language),
                     "last": _day(end_date, language),
                 }
             return _("%(first)s to %(last)s") % {
@@ -108,7 +121,8 @@ def describe_dates(
                     "last": names[-1],
                 }
             )
-            return _("%(seasons)s %(year)d") % {"seasons": joined, "year": year}
+            text = _("%(seasons)s %(year)d") % {"seasons": joined, "year": year}
+            return _spanish_or(text) if language == "es" else text
         if precision == "year" and year:
             return str(year)
         return _("Date to be determined")
