@@ -28,6 +28,7 @@ def _let_test_flushes_empty_the_audit_trail():
     """Transactional tests empty every table afterwards; on SQLite that is a DELETE,
     which the audit trail's trigger refuses, so the flush lifts it for its own
     statement only. (PostgreSQL flushes with TRUNCATE, which the trigger allows.)"""
+    from django.db.backends.sqlite3 import base  # noqa: F401  (loads the module graph)
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
     original = DatabaseOperations.sql_flush

@@ -96,6 +96,7 @@ def _check(event: Event) -> None:
     )
     if problem:
         raise DomainError(problem[1], field=problem[0])
+    event.country = (event.country or "").strip().upper()
     if event.country and (
         len(event.country) != 3 or pycountry.countries.get(alpha_3=event.country.upper()) is None
     ):
@@ -107,6 +108,10 @@ def _check(event: Event) -> None:
         value = getattr(event, name) or []
         if not isinstance(value, list) or any(v not in LANGUAGES for v in value):
             raise DomainError(_("Languages are given as en, fr and es."), field=name)
+    if event.previous_session_id and event.previous_session_id == event.pk:
+        raise DomainError(
+            _("An event cannot be a new session of itself."), field="previous_session"
+        )
     if event.capacity is not None and event.capacity < 1:
         raise DomainError(_("The capacity is at least one person."), field="capacity")
     if event.precision != Event.Precision.DAY:
@@ -119,16 +124,19 @@ def _check(event: Event) -> None:
         event.year = event.start_date.year if event.start_date else None
 
 
-def _dates_text(event: Event) -> str:
-    return rules.describe_dates(
-        precision=event.precision,
-        year=event.year,
-        month=event.month,
-        seasons=list(event.seasons or []),
-        start_date=event.start_date,
-        end_date=event.end_date,
-        language="en",
-    )
+def _dates(event: Event) -> dict[str, Any]:
+    """The fields that say when an event is, as JSON-ready values."""
+    return {
+        "precision": event.precision,
+        "year": event.year,
+        "month": event.month,
+        "seasons": list(event.seasons or []),
+        "start_date": event.start_date.isoformat() if event.start_date else None,
+        "end_date": event.end_date.isoformat() if event.end_date else None,
+        "start_time": event.start_time.isoformat() if event.start_time else None,
+        "end_time": event.end_time.isoformat() if event.end_time else None,
+        "time_zone": event.time_zone,
+    }
 
 
 @transaction.atomic
@@ -141,7 +149,7 @@ def event_save(*, actor, data: dict[str, Any], event: Event | None = None, partn
     if event is not None:
         event = Event.objects.select_for_update().get(pk=event.pk)
     before = audit.snapshot(event, EVENT_FIELDS) if event else None
-    dates_before = _dates_text(event) if event else None
+    dates_before = _dates(event) if event else None
     event = event or Event()
     for name in EVENT_FIELDS:
         if name in data and name not in STATUS_FIELDS + OUTCOME_FIELDS:
@@ -149,8 +157,17 @@ def event_save(*, actor, data: dict[str, Any], event: Event | None = None, partn
     _check(event)
     save_audited(event, actor=actor, fields=EVENT_FIELDS, before=before)
     if partners is not None:
+        partners_before = sorted(str(p) for p in event.partners.all())
         event.partners.set(partners)
-    if dates_before is not None and _dates_text(event) != dates_before:
+        partners_after = sorted(str(p) for p in partners)
+        if partners_before != partners_after:
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=event,
+                changes={"partners": [partners_before, partners_after]},
+            )
+    if dates_before is not None and _dates(event) != dates_before:
         from dialogue.events.tasks import notify_date_change
 
         event_id = event.pk
@@ -162,7 +179,11 @@ def event_save(*, actor, data: dict[str, Any], event: Event | None = None, partn
 def workshop_plan_for_topic(*, actor, topic: Proposal) -> Event:
     """The intersessional workshop in planning for a selected topic (created once)."""
     _require_staff(actor)
-    existing = Event.objects.filter(topic=topic, kind=Event.Kind.WORKSHOP).first()
+    existing = (
+        Event.objects.filter(topic=topic, kind=Event.Kind.WORKSHOP)
+        .exclude(status=Event.Status.CANCELLED)
+        .first()
+    )
     if existing is not None:
         return existing
     event = Event(
@@ -200,8 +221,11 @@ def workshop_drop_for_topic(*, actor, topic: Proposal) -> Event | None:
     )
 
 
+def _locked(event: Event) -> Event:
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
 def _transition(actor, event: Event, status: str, **changes) -> Event:
-    event = Event.objects.select_for_update().get(pk=event.pk)
     before = audit.snapshot(event, EVENT_FIELDS)
     event.status = status
     for name, value in changes.items():
@@ -213,6 +237,7 @@ def _transition(actor, event: Event, status: str, **changes) -> Event:
 def event_seek_funding(*, actor, event: Event) -> Event:
     """Mark a proposed or planned event as waiting for funding."""
     _require_staff(actor)
+    event = _locked(event)
     if event.status not in (Event.Status.PROPOSED, Event.Status.PLANNING, Event.Status.POSTPONED):
         raise DomainError(_("Only an event not yet confirmed can seek funding."))
     return _transition(actor, event, Event.Status.SEEKING_FUNDING)
@@ -232,6 +257,17 @@ def event_confirm(*, actor, event: Event) -> Event:
         )
     if event.contingent_on_funding:
         covered = coverage(event)
+        if covered.missing_rates:
+            raise DomainError(
+                _("No exchange rate is stated for %(currencies)s, so coverage cannot be known.")
+                % {"currencies": ", ".join(covered.missing_rates)},
+                code="missing_rate",
+            )
+        if covered.budget <= 0:
+            raise DomainError(
+                _("This event is held only if funding is secured, and its budget is empty."),
+                code="not_funded",
+            )
         if not covered.covered:
             raise DomainError(
                 _(
@@ -248,6 +284,7 @@ def event_confirm(*, actor, event: Event) -> Event:
 def event_postpone(*, actor, event: Event, note: str = "") -> Event:
     """Postpone an event not yet held; its date becomes to be determined and invitees hear."""
     _require_staff(actor)
+    event = _locked(event)
     if event.status in (Event.Status.HELD, Event.Status.CANCELLED):
         raise DomainError(_("Only an event not yet held can be postponed."))
     event = _transition(actor, event, Event.Status.POSTPONED, cancellation_note=note)
@@ -258,6 +295,7 @@ def event_postpone(*, actor, event: Event, note: str = "") -> Event:
 def event_cancel(*, actor, event: Event, reason: str, note: str = "") -> Event:
     """Cancel an event with its reason; the record stays, so why it did not happen is known."""
     _require_staff(actor)
+    event = _locked(event)
     if reason not in Event.CancellationReason.values:
         raise DomainError(_("Give the reason for cancelling."), field="reason")
     if event.status in (Event.Status.HELD, Event.Status.CANCELLED):
@@ -271,9 +309,10 @@ def event_cancel(*, actor, event: Event, reason: str, note: str = "") -> Event:
 def event_record_outcome(*, actor, event: Event, data: dict[str, str]) -> Event:
     """Mark an event held and keep its summary, recommendations and follow-up."""
     _require_staff(actor)
+    event = _locked(event)
     if event.status == Event.Status.CANCELLED:
         raise DomainError(_("A cancelled event was not held."))
-    changes = {name: data[name] for name in OUTCOME_FIELDS if name in data}
-    if not (changes.get("outcome_summary_en") or event.outcome_summary_en):
+    changes = {name: (data[name] or "").strip() for name in OUTCOME_FIELDS if name in data}
+    if not (changes.get("outcome_summary_en") or event.outcome_summary_en.strip()):
         raise DomainError(_("Summarize the outcome in English."), field="outcome_summary_en")
     return _transition(actor, event, Event.Status.HELD, **changes)

@@ -1,5 +1,7 @@
 """Background work of the events app."""
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.utils import translation
@@ -10,10 +12,19 @@ from dialogue.events import rules, selectors
 from dialogue.events.models import Event
 
 
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
 @task()
-def notify_date_change(event_id: int, previous: str) -> int:
-    """Tell every invited person, in their language, that the event's date was set or changed."""
+def notify_date_change(event_id: int, previous: dict) -> int:
+    """Tell every invited person, in their language, that the event's date was set or changed.
+
+    Nothing is sent about an event already held or cancelled.
+    """
     event = Event.objects.get(pk=event_id)
+    if event.status in (Event.Status.HELD, Event.Status.CANCELLED):
+        return 0
     people = selectors.invited_people(event)
     connection = get_connection()
     messages = []
@@ -28,6 +39,15 @@ def notify_date_change(event_id: int, previous: str) -> int:
                 end_date=event.end_date,
                 language=person.preferred_language,
             )
+            before = rules.describe_dates(
+                precision=previous.get("precision", "tbd"),
+                year=previous.get("year"),
+                month=previous.get("month"),
+                seasons=previous.get("seasons") or [],
+                start_date=_date(previous.get("start_date")),
+                end_date=_date(previous.get("end_date")),
+                language=person.preferred_language,
+            )
             subject = _("New date: %(title)s") % {"title": event.title}
             body = _(
                 "The date of %(title)s is now: %(dates)s.\n\n"
@@ -35,7 +55,7 @@ def notify_date_change(event_id: int, previous: str) -> int:
             ) % {
                 "title": event.title,
                 "dates": dates,
-                "previous": previous,
+                "previous": before,
                 "organization": settings.ORGANIZATION_NAME,
             }
         messages.append(

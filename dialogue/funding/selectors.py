@@ -49,10 +49,11 @@ class LineCoverage:
     line: BudgetLine
     need: decimal.Decimal
     earmarked: decimal.Decimal
+    rate_missing: bool = False
 
     @property
     def covered(self) -> bool:
-        return self.earmarked >= self.need
+        return not self.rate_missing and self.earmarked >= self.need
 
     @property
     def gap(self) -> decimal.Decimal:
@@ -86,6 +87,8 @@ class Coverage:
         )
 
     def interpretation_covered(self, language: str) -> bool:
+        if self.missing_rates:
+            return False
         return any(
             line.covered
             for line in self.lines
@@ -129,7 +132,12 @@ def coverage(event, on: datetime.date | None = None) -> Coverage:
         need = to_reporting(line.amount, line.currency)
         result.budget += need
         result.lines.append(
-            LineCoverage(line=line, need=need, earmarked=earmarked.get(line.pk, decimal.Decimal(0)))
+            LineCoverage(
+                line=line,
+                need=need,
+                earmarked=earmarked.get(line.pk, decimal.Decimal(0)),
+                rate_missing=line.currency in result.missing_rates,
+            )
         )
     return result
 
@@ -143,4 +151,4 @@ def interpretation_offered(event, on: datetime.date | None = None) -> list[str]:
 def funding_overview(events, on: datetime.date | None = None) -> list[tuple[object, Coverage]]:
     """Every activity with its coverage, largest gap first."""
     rows = [(event, coverage(event, on)) for event in events]
-    return sorted(rows, key=lambda row: row[1].gap, reverse=True)
+    return sorted(rows, key=lambda row: (not row[1].missing_rates, row[1].gap), reverse=True)

@@ -55,7 +55,7 @@ def clean_amount(value: Any) -> decimal.Decimal:
         raise DomainError(_("An amount is a number greater than zero."), field="amount")
     if amount != amount.quantize(decimal.Decimal("0.01")):
         raise DomainError(_("An amount has at most two decimals."), field="amount")
-    return amount
+    return amount.quantize(decimal.Decimal("0.01"))
 
 
 @transaction.atomic
@@ -83,6 +83,8 @@ def budget_line_save(*, actor, data: dict[str, Any], line: BudgetLine | None = N
     for name in LINE_FIELDS:
         if name in data:
             setattr(line, name, data[name])
+    if not line.event_id:
+        raise DomainError(_("Say which activity the budget line is for."), field="event")
     line.amount = clean_amount(line.amount)
     line.currency = clean_currency(line.currency)
     if line.kind == BudgetLine.Kind.INTERPRETATION:
@@ -165,6 +167,8 @@ def exchange_rate_set(
         value = decimal.Decimal(str(rate))
     except (decimal.InvalidOperation, ValueError, TypeError):
         value = None
+    if value is not None and value.is_finite():
+        value = value.quantize(decimal.Decimal("0.00000001"))
     if value is None or not value.is_finite() or value <= 0 or value > 10**9:
         raise DomainError(_("A rate is a number greater than zero."), field="rate")
     row = ExchangeRate.objects.filter(currency=currency, valid_from=valid_from).first()
