@@ -14,10 +14,12 @@ A loader is a sequence of steps; each step reads its rows and applies them
 one by one inside a single transaction. `LOADERS` lists the loaders in the
 order they run: `load_membership` (this module) first, then `load_cycles`
 (`cycle_loader`: cycles, proposals, consultations, surveys, responses,
-expressions of interest and decisions). Later loaders (events, funding,
-documents) add their own module and entry; the funding loader, for instance,
-attaches the donor record of the Government of Switzerland (which paid for the
-interpretation of the July 2007 training) to the Member State CHE loaded here.
+expressions of interest and decisions), then `load_events` (`event_loader`:
+exchange rates, events, budget lines, pledges, the events' statuses,
+registrations and outcomes). Later loaders (documents) add their own module and
+entry. The event loader, for instance, attaches the donor record of the
+Government of Switzerland (which paid for the interpretation of the July 2007
+training) to the Member State CHE loaded here.
 """
 
 import csv
@@ -44,7 +46,8 @@ from dialogue.cycles.models import (
     GuidingQuestion,
     Proposal,
 )
-from dialogue.events.models import Event
+from dialogue.events.models import Event, Registration
+from dialogue.funding.models import BudgetLine, Donor, ExchangeRate, Pledge
 from dialogue.members import services
 from dialogue.members.models import Member, Organization, Person, User
 from dialogue.surveys.models import Response, Survey
@@ -382,6 +385,7 @@ def load_membership(*, stdout: IO[str] | None = None) -> Counts:
 LOADERS: tuple[str, ...] = (
     "dialogue.demo.loader.load_membership",
     "dialogue.demo.cycle_loader.load_cycles",
+    "dialogue.demo.event_loader.load_events",
 )
 
 
@@ -413,4 +417,9 @@ def summary() -> dict[str, int]:
         "Expressions of interest": ExpressionOfInterest.objects.count(),
         "Decisions": Decision.objects.count(),
         "Events": Event.objects.count(),
+        "Registrations": Registration.objects.count(),
+        "Donors": Donor.objects.count(),
+        "Budget lines": BudgetLine.objects.count(),
+        "Pledges": Pledge.objects.count(),
+        "Exchange rates": ExchangeRate.objects.count(),
     }

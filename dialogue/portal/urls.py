@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dialogue.portal import survey_views, views
+from dialogue.portal import event_views, feed_views, survey_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,20 @@ urlpatterns = [
     path("surveys/<int:pk>/", survey_views.survey, name="survey"),
     path("surveys/<int:pk>/receipt/", survey_views.survey_receipt, name="survey_receipt"),
     path("surveys/<int:pk>/results/", survey_views.survey_results, name="survey_results"),
+    path("events/", event_views.events, name="events"),
+    path("events/<int:pk>/", event_views.event, name="event"),
+    path("events/<int:pk>/register/", event_views.event_register, name="event_register"),
+    path(
+        "events/<int:pk>/register/delegation/",
+        event_views.event_register_delegation,
+        name="event_register_delegation",
+    ),
+    path(
+        "registrations/<int:pk>/cancel/",
+        event_views.registration_cancel,
+        name="registration_cancel",
+    ),
+    path("invitation/<str:token>/", event_views.invitation, name="invitation"),
+    path("events/calendar/", feed_views.calendar_page, name="calendar"),
+    path("events/feed/<token>.ics", feed_views.delegation_feed, name="delegation_feed"),
 ]

@@ -103,7 +103,7 @@ def test_the_2007_theme_was_agreed_at_a_consultation_in_autumn_2006(first_run, d
     assert "illustrative" in decision.note
 
 
-def test_the_2007_workshops_were_selected_by_survey_and_are_in_planning(first_run, db):
+def test_the_2007_workshops_were_selected_by_survey_and_created_in_planning(first_run, db):
     decision = _current_decision(2007, Decision.Subject.WORKSHOP_TOPICS)
     assert decision.basis == Decision.Basis.SURVEY
     survey = decision.survey
@@ -116,9 +116,15 @@ def test_the_2007_workshops_were_selected_by_survey_and_are_in_planning(first_ru
         "Free Movement of Persons in Regional Integration Processes",
         "Making Global Labour Mobility a Catalyst for Development",
     }
-    workshops = Event.objects.filter(cycle__year=2007, kind=Event.Kind.WORKSHOP)
+    # the decision created one intersessional workshop in planning per selected topic
+    # (the events step has since given them their dates and confirmed them)
+    workshops = Event.objects.filter(topic__in=decision.proposals.all(), kind=Event.Kind.WORKSHOP)
     assert {w.title_en for w in workshops} == selected
-    assert {w.status for w in workshops} == {Event.Status.PLANNING}
+    for workshop in workshops:
+        created = AuditEntry.objects.get(
+            object_type="events.event", object_id=str(workshop.pk), action="create"
+        )
+        assert created.changes["status"] == Event.Status.PLANNING
     assert all(w.topic.status == Proposal.Status.SELECTED for w in workshops)
     assert all(w.title_fr and w.title_es for w in workshops)
     environment = Proposal.objects.get(title_en=ENVIRONMENT)

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dialogue.core.errors import DomainError
-from dialogue.demo import cycle_loader, loader
+from dialogue.demo import cycle_loader, event_loader, loader
 
 # Console width from which the logins table gets one column per field.
 WIDE = 130
@@ -35,8 +35,9 @@ class Command(BaseCommand):
         "Load the demo data of the 2007 dialogue through the services: Member States, "
         "observers, stakeholders, delegates, experts and demo logins, then the cycles IDM 2005 "
         "to IDM 2008 with their proposals, guiding questions, informal consultations, surveys "
-        "and responses, expressions of interest and decisions. Safe to run again: a second "
-        "run changes nothing."
+        "and responses, expressions of interest and decisions, then the events of 2006 and "
+        "2007 (expert seminar, workshops, trainings) with their budgets, pledges and "
+        "registrations. Safe to run again: a second run changes nothing."
     )
 
     def handle(self, *args, **options):
@@ -53,6 +54,9 @@ class Command(BaseCommand):
         console = loader.make_console(stream)
         console.print(self._counts_table(counts))
         console.print(self._cycles_table())
+        console.print(self._events_table())
+        console.print(self._events_by_status_table())
+        console.print(self._funding_table())
         console.print(self._logins_table(console.width))
         console.print(self._summary_table())
         console.print(f"Done in {elapsed:.1f} s.")
@@ -81,6 +85,57 @@ class Command(BaseCommand):
                 escape(row["theme"]) or "-",
                 escape(row["workshops"]) or "-",
             )
+        return table
+
+    @staticmethod
+    def _events_table() -> Table:
+        table = Table(title="Events", show_lines=True)
+        table.add_column("Cycle", no_wrap=True)
+        table.add_column("Event")
+        table.add_column("Dates")
+        table.add_column("Status")
+        for row in event_loader.events_overview():
+            table.add_row(
+                row["cycle"],
+                f"{escape(row['title'])}\n[dim]{escape(row['kind'])}[/dim]",
+                escape(row["dates"]),
+                escape(row["status"]),
+            )
+        return table
+
+    @staticmethod
+    def _events_by_status_table() -> Table:
+        table = Table(title="Events by status")
+        table.add_column("Status")
+        table.add_column("Events", justify="right")
+        for label, count in event_loader.events_by_status().items():
+            if count:
+                table.add_row(label, str(count))
+        return table
+
+    @staticmethod
+    def _funding_table() -> Table:
+        """Budget, pledges and gap of each funded activity, in whole units of the reporting
+        currency, with the languages into which interpretation is paid for."""
+        overview = event_loader.funding_overview()
+        amounts = ("budget", "pledged", "received", "gap")
+        table = Table(title=f"Funding (in {overview['currency']})", show_lines=True)
+        table.add_column("Activity", min_width=20)
+        for name in amounts:
+            table.add_column(name.capitalize(), justify="right", no_wrap=True)
+        for row in overview["rows"]:
+            notes = [f"{row['kind']}, {row['status'].lower()}"]
+            if row["requested"]:
+                offered = ", ".join(row["interpretation"]) or "none"
+                notes.append(f"interpretation offered: {offered}")
+            if row["missing_rates"]:
+                notes.append(f"no rate for {', '.join(row['missing_rates'])}")
+            table.add_row(
+                escape(row["title"]) + "".join(f"\n[dim]{escape(n)}[/dim]" for n in notes),
+                *(f"{row[name]:,.0f}" for name in amounts),
+            )
+        totals = overview["totals"]
+        table.add_row("[bold]Total[/bold]", *(f"[bold]{totals[n]:,.0f}[/bold]" for n in amounts))
         return table
 
     @staticmethod
