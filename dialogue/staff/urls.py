@@ -8,6 +8,7 @@ urlpatterns = [
     path("members/import/", views.member_import, name="member_import"),
     path("cycles/", include("dialogue.staff.cycle_urls")),
     path("surveys/", include("dialogue.staff.survey_urls")),
+    path("events/", include("dialogue.staff.event_urls")),
     path(
         "members/export.csv",
         views.member_export,
