@@ -330,7 +330,7 @@ def test_cycle_page_shows_how_the_theme_was_chosen_and_what_followed(staff_clien
     assert "Follow-up survey:" in page
     assert [e.title for e in overview.events] == ["Return migration and development"]
     assert Event.objects.get().status == Event.Status.PLANNING
-    assert reverse("admin:events_event_change", args=[Event.objects.get().pk]) in page
+    assert reverse("staff:event_detail", args=[Event.objects.get().pk]) in page
 
 
 def test_cycle_page_reads_a_fixed_number_of_queries(
