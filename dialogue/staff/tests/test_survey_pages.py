@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from dialogue.core import clock
 from dialogue.core.models import AuditEntry
@@ -372,7 +373,7 @@ def test_a_weight_is_set_for_a_delegation(staff_client, draft, member_state):
 
     assert response.status_code == 302
     assert str(Weight.objects.get(survey=draft, member=member_state).weight) == "2.500"
-    assert member_state.name in page_of(staff_client.get(url("survey_weight_set", draft)))
+    assert escape(member_state.name) in page_of(staff_client.get(url("survey_weight_set", draft)))
 
 
 def test_a_weight_of_zero_is_refused(staff_client, draft, member_state):
