@@ -4,6 +4,7 @@
 from django.urls import path
 
 from dialogue.staff import event_views as views
+from dialogue.staff import invitation_views
 
 urlpatterns = [
     path("", views.event_list, name="event_list"),
@@ -48,4 +49,56 @@ urlpatterns = [
         {"file_format": "badges"},
         name="participants_badges",
     ),
+    path("<int:pk>/invitations/", invitation_views.invitation_list, name="invitation_list"),
+    path(
+        "<int:pk>/invitations/membership/",
+        invitation_views.event_invite_membership,
+        name="event_invite_membership",
+    ),
+    path(
+        "<int:pk>/invitations/members/",
+        invitation_views.event_invite_members,
+        name="event_invite_members",
+    ),
+    path(
+        "<int:pk>/invitations/organizations/",
+        invitation_views.event_invite_organizations,
+        name="event_invite_organizations",
+    ),
+    path(
+        "<int:pk>/invitations/persons/",
+        invitation_views.event_invite_persons,
+        name="event_invite_persons",
+    ),
+    path(
+        "invitations/<int:pk>/resend/",
+        invitation_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "<int:pk>/registrations/add/",
+        invitation_views.registration_create,
+        name="registration_create",
+    ),
+    path(
+        "registrations/<int:pk>/approve/",
+        invitation_views.registration_approve,
+        name="registration_approve",
+    ),
+    path(
+        "registrations/<int:pk>/reject/",
+        invitation_views.registration_reject,
+        name="registration_reject",
+    ),
+    path(
+        "registrations/<int:pk>/cancel/",
+        invitation_views.registration_cancel,
+        name="registration_cancel",
+    ),
+    path(
+        "<int:pk>/waiting-list/promote/",
+        invitation_views.event_waiting_list_promote,
+        name="event_waiting_list_promote",
+    ),
+    path("<int:pk>/follow-up/", invitation_views.event_follow_up, name="event_follow_up"),
 ]
