@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "dialogue.surveys",
     "dialogue.events",
     "dialogue.funding",
+    "dialogue.documents",
     "dialogue.site",
     "dialogue.portal",
     "dialogue.staff",
@@ -215,3 +216,4 @@ LOGGING = {
     "loggers": {"django_tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")}},
 }
 FUNDING_REPORTING_CURRENCY = os.environ.get("FUNDING_REPORTING_CURRENCY", "USD")
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024)))
