@@ -125,8 +125,9 @@ def test_xlsx_export_into_an_empty_registry_recreates_the_members(registry, staf
 
     assert (summary.created, summary.unchanged) == (2, 1)
     recreated = list(Member.objects.order_by("code").values(*imports.COLUMNS).exclude(code="SEN"))
-    # XLSX keeps line breaks as "\n".
-    expected[1]["mission_address"] = expected[1]["mission_address"].replace("\r\n", "\n")
+    # Depending on the XML writer, XLSX keeps a line break as "\r\n" or "\n".
+    for row in (*expected, *recreated):
+        row["mission_address"] = row["mission_address"].replace("\r\n", "\n")
     assert recreated == expected
 
 
