@@ -1,5 +1,9 @@
 """Who acts: a logged-in account, or the platform itself (command line, scheduled work)."""
 
+from django.utils.translation import gettext as _
+
+from dialogue.core.errors import NotPermitted
+
 
 class SystemActor:
     """The platform acting without a personal account; it has staff rights.
@@ -25,3 +29,9 @@ def has_staff_rights(actor) -> bool:
     if actor is SYSTEM:
         return True
     return bool(getattr(actor, "is_authenticated", False) and actor.is_active and actor.is_staff)
+
+
+def require_staff(actor) -> None:
+    """Refuse (NotPermitted) anyone but an active staff account or the platform itself."""
+    if not has_staff_rights(actor):
+        raise NotPermitted(_("Only the secretariat can do this."))

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
-from dialogue.core.actors import has_staff_rights
-from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.actors import require_staff
+from dialogue.core.errors import DomainError
 from dialogue.core.services import save_audited
 from dialogue.cycles.models import (
     Consultation,
@@ -47,15 +47,10 @@ CONSULTATION_FIELDS = (
 )
 
 
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
-
-
 @transaction.atomic
 def cycle_save(*, actor, data: dict[str, Any], cycle: Cycle | None = None) -> Cycle:
     """Open or change a cycle; its theme is set only by a decision."""
-    _require_staff(actor)
+    require_staff(actor)
     if "theme" in data:
         raise DomainError(_("A cycle's theme is set by recording a decision."), field="theme")
     before = audit.snapshot(cycle, CYCLE_FIELDS) if cycle else None
@@ -85,7 +80,7 @@ def proposal_save(
     A workshop topic belongs to a theme of the same cycle; each question is
     {"en": ..., "fr": ..., "es": ...} with the English text required.
     """
-    _require_staff(actor)
+    require_staff(actor)
     before = audit.snapshot(proposal, PROPOSAL_FIELDS) if proposal else None
     proposal = proposal or Proposal()
     for name in PROPOSAL_FIELDS:
@@ -144,7 +139,7 @@ def _replace_questions(actor, proposal: Proposal, questions: list[dict[str, str]
 @transaction.atomic
 def proposal_withdraw(*, actor, proposal: Proposal) -> Proposal:
     """Withdraw a proposal that has not been decided on."""
-    _require_staff(actor)
+    require_staff(actor)
     if proposal.status != Proposal.Status.PROPOSED:
         raise DomainError(_("Only a proposal still under consideration can be withdrawn."))
     before = audit.snapshot(proposal, PROPOSAL_FIELDS)
@@ -161,7 +156,7 @@ def consultation_save(
     consultation: Consultation | None = None,
 ) -> Consultation:
     """Schedule or change an informal consultation and the proposals it discusses."""
-    _require_staff(actor)
+    require_staff(actor)
     before = audit.snapshot(consultation, CONSULTATION_FIELDS) if consultation else None
     consultation = consultation or Consultation()
     for name in CONSULTATION_FIELDS:
@@ -199,7 +194,7 @@ def consultation_record_outcome(
     notes: str = "",
 ) -> Consultation:
     """Record agreement on one discussed proposal, or no agreement."""
-    _require_staff(actor)
+    require_staff(actor)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if outcome == Consultation.Outcome.AGREEMENT:
         if agreed_proposal is None:
@@ -234,7 +229,7 @@ def interest_record(
     note: str = "",
 ) -> ExpressionOfInterest:
     """Record that a delegation (or the membership) expressed interest in a proposal."""
-    _require_staff(actor)
+    require_staff(actor)
     if consultation is None and survey is None:
         raise DomainError(_("Say at which consultation or in which survey."), field="occasion")
     interest = ExpressionOfInterest(
@@ -274,7 +269,7 @@ def decision_record(
     from dialogue.events.services import workshop_drop_for_topic, workshop_plan_for_topic
     from dialogue.surveys.models import Survey
 
-    _require_staff(actor)
+    require_staff(actor)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if subject not in Decision.Subject.values:
         raise DomainError(_("Unknown subject of decision."), field="subject")

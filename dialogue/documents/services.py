@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
-from dialogue.core.actors import has_staff_rights
-from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.actors import require_staff
+from dialogue.core.errors import DomainError
 from dialogue.core.services import save_audited
 from dialogue.documents import files, text
 from dialogue.documents.models import Document, LanguageVersion, PublicationSeries
@@ -45,11 +45,6 @@ VERSION_FIELDS = (
 SERIES_FIELDS = ("name_en", "name_fr", "name_es", "next_number")
 TEXT_FIELDS = ("title_en", "title_fr", "title_es", "summary_en", "summary_fr", "summary_es")
 READ_CHUNK_BYTES = 1024 * 1024
-
-
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
 
 
 def clean_external_url(value: Any) -> str:
@@ -95,7 +90,7 @@ def _check_publishable(document: Document) -> None:
 @transaction.atomic
 def document_save(*, actor, data: dict[str, Any], document: Document | None = None) -> Document:
     """Create a draft document or change its description, visibility or external address."""
-    _require_staff(actor)
+    require_staff(actor)
     if document is not None:
         document = Document.objects.select_for_update().get(pk=document.pk)
     before = audit.snapshot(document, DOCUMENT_FIELDS) if document else None
@@ -132,7 +127,7 @@ def document_save(*, actor, data: dict[str, Any], document: Document | None = No
 @transaction.atomic
 def document_publish(*, actor, document: Document) -> Document:
     """Publish a draft document; it needs a published language version or an external address."""
-    _require_staff(actor)
+    require_staff(actor)
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status != Document.Status.DRAFT:
         raise DomainError(_("Only a draft document can be published."), field="status")
@@ -146,7 +141,7 @@ def document_publish(*, actor, document: Document) -> Document:
 @transaction.atomic
 def document_withdraw(*, actor, document: Document, note: str = "") -> Document:
     """Withdraw a published document; it keeps its number in a series, which is not reused."""
-    _require_staff(actor)
+    require_staff(actor)
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status != Document.Status.PUBLISHED:
         raise DomainError(_("Only a published document can be withdrawn."), field="status")
@@ -199,7 +194,7 @@ def version_upload(
 ) -> LanguageVersion:
     """Store a language's file of a document, checked by its content; it replaces that
     language's previous file and keeps its status (a new language starts as a draft)."""
-    _require_staff(actor)
+    require_staff(actor)
     document = Document.objects.select_for_update().get(pk=document.pk)
     if language not in dict(settings.LANGUAGES):
         raise DomainError(_("Choose English, French or Spanish."), field="language")
@@ -255,7 +250,7 @@ def version_upload(
 @transaction.atomic
 def version_publish(*, actor, version: LanguageVersion) -> LanguageVersion:
     """Publish a language version, so that those who may see its document can download it."""
-    _require_staff(actor)
+    require_staff(actor)
     version = LanguageVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == LanguageVersion.Status.PUBLISHED:
         raise DomainError(_("This language version is already published."), field="status")
@@ -274,7 +269,7 @@ def series_create(
     next_number: int = 1,
 ) -> PublicationSeries:
     """Create a publication series; `next_number` lets a series already under way continue."""
-    _require_staff(actor)
+    require_staff(actor)
     name_en = str(name_en or "").strip()
     if not name_en:
         raise DomainError(_("A series needs a name in English."), field="name_en")
@@ -296,7 +291,7 @@ def document_assign_next_number(
     *, actor, document: Document, series: PublicationSeries
 ) -> Document:
     """Give a document the next number of a series; a number is taken once and never reused."""
-    _require_staff(actor)
+    require_staff(actor)
     # The series row lock makes two assignments at once take two different numbers.
     series = PublicationSeries.objects.select_for_update().get(pk=series.pk)
     document = Document.objects.select_for_update().get(pk=document.pk)

@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
-from dialogue.core.actors import has_staff_rights
-from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.actors import require_staff
+from dialogue.core.errors import DomainError
 from dialogue.core.models import AuditEntry
 from dialogue.events import participants
 from dialogue.events.models import Event
@@ -126,18 +126,13 @@ def badges_html(event: Event, registrations=None) -> str:
     return render_to_string("events/pdf/badges.html", _document_context(event, registrations))
 
 
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
-
-
 def participants_file(*, actor, event: Event, file_format: str) -> ParticipantsFile:
     """An event's participants as a file for the secretariat, noted in the audit trail.
 
     "csv" and "xlsx" list every registration with its status; "sign-in-sheet" and
     "badges" are PDFs of the participants holding a place.
     """
-    _require_staff(actor)
+    require_staff(actor)
     if file_format not in FORMATS:
         raise DomainError(
             _("'%(format)s' is not a participants' file (use one of: %(choices)s).")

@@ -25,7 +25,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
-from dialogue.core.actors import has_staff_rights
+from dialogue.core.actors import has_staff_rights, require_staff
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
@@ -266,11 +266,6 @@ def invitation_for_token(token: str, event: Event | None = None) -> Invitation |
 # Invitations.
 
 
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
-
-
 def _lock(event: Event) -> Event:
     return Event.objects.select_for_update().get(pk=event.pk)
 
@@ -324,7 +319,7 @@ def invite_membership(
     *, actor, event: Event, now: datetime.datetime | None = None
 ) -> list[Invitation]:
     """Invite every active member (States and observers); their delegates hear by e-mail."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _lock(event)
     _require_invitable(event)
     members = list(Member.objects.filter(status=Member.Status.ACTIVE))
@@ -338,7 +333,7 @@ def invite_members(
     *, actor, event: Event, members: Iterable[Member], now: datetime.datetime | None = None
 ) -> list[Invitation]:
     """Invite some members; each is invited once, and only an active member can be."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _lock(event)
     _require_invitable(event)
     members = _unique(members)
@@ -376,7 +371,7 @@ def invite_persons(
 
     A person is invited once; sending the invitation again gives a new link.
     """
-    _require_staff(actor)
+    require_staff(actor)
     event = _lock(event)
     _require_invitable(event)
     persons = _unique(persons)
@@ -402,7 +397,7 @@ def invite_organizations(
     receives a personal link. Persons added to the organization later may register
     when staff register them or invite them in person.
     """
-    _require_staff(actor)
+    require_staff(actor)
     event = _lock(event)
     _require_invitable(event)
     now = now or clock.now()
@@ -419,7 +414,7 @@ def invite_organizations(
 @transaction.atomic
 def invitation_resend(*, actor, invitation: Invitation) -> Invitation:
     """Send an invitation's e-mail again; a personal link is replaced by a new one."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _lock(invitation.event)
     _require_invitable(event)
     if invitation.person_id:
@@ -437,7 +432,7 @@ def invitation_mark_sent(
     Returns the token (only here is it ever in clear; only its hash is stored), or "" for
     an invitation of a member or an organization. Any earlier token stops working.
     """
-    _require_staff(actor)
+    require_staff(actor)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     before = audit.snapshot(invitation, INVITATION_FIELDS)
     token = ""
@@ -728,7 +723,7 @@ def registration_approve(
     *, actor, registration: Registration, now: datetime.datetime | None = None
 ) -> Registration:
     """Approve a registration awaiting approval; the participant is told by e-mail."""
-    _require_staff(actor)
+    require_staff(actor)
     _lock(registration.event)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != Registration.Status.PENDING:
@@ -745,7 +740,7 @@ def registration_reject(
     *, actor, registration: Registration, now: datetime.datetime | None = None
 ) -> Registration:
     """Turn down a registration awaiting approval or waiting; its place goes to the next."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _lock(registration.event)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status not in (Registration.Status.PENDING, Registration.Status.WAITING):
@@ -767,7 +762,7 @@ def waiting_list_promote(
     *, actor, event: Event, now: datetime.datetime | None = None
 ) -> list[Registration]:
     """Give the places freed by a larger capacity to the first on the waiting list."""
-    _require_staff(actor)
+    require_staff(actor)
     return _fill_places(actor, _lock(event), now or clock.now())
 
 
@@ -782,7 +777,7 @@ def follow_up_send(*, actor, event: Event, now: datetime.datetime | None = None)
     often this runs, so it can be run again to reach those added later; the audit trail
     records who was sent it. Returns how many e-mails are queued.
     """
-    _require_staff(actor)
+    require_staff(actor)
     event = _lock(event)
     if event.status != Event.Status.HELD:
         raise DomainError(

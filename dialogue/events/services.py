@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit
-from dialogue.core.actors import has_staff_rights
-from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.actors import require_staff
+from dialogue.core.errors import DomainError
 from dialogue.core.services import save_audited
 from dialogue.cycles.models import Proposal
 from dialogue.events import rules
@@ -78,11 +78,6 @@ OUTCOME_FIELDS = tuple(
 LANGUAGES = ("en", "fr", "es")
 
 
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
-
-
 def _check(event: Event) -> None:
     problem = rules.check_dates(
         precision=event.precision,
@@ -145,7 +140,7 @@ def event_save(*, actor, data: dict[str, Any], event: Event | None = None, partn
 
     Status and outcome change only through their own services.
     """
-    _require_staff(actor)
+    require_staff(actor)
     if event is not None:
         event = Event.objects.select_for_update().get(pk=event.pk)
     before = audit.snapshot(event, EVENT_FIELDS) if event else None
@@ -178,7 +173,7 @@ def event_save(*, actor, data: dict[str, Any], event: Event | None = None, partn
 @transaction.atomic
 def workshop_plan_for_topic(*, actor, topic: Proposal) -> Event:
     """The intersessional workshop in planning for a selected topic (created once)."""
-    _require_staff(actor)
+    require_staff(actor)
     existing = (
         Event.objects.filter(topic=topic, kind=Event.Kind.WORKSHOP)
         .exclude(status=Event.Status.CANCELLED)
@@ -204,7 +199,7 @@ def workshop_drop_for_topic(*, actor, topic: Proposal) -> Event | None:
 
     A workshop already confirmed or held is left alone; the record is kept either way.
     """
-    _require_staff(actor)
+    require_staff(actor)
     event = Event.objects.filter(
         topic=topic,
         kind=Event.Kind.WORKSHOP,
@@ -236,7 +231,7 @@ def _transition(actor, event: Event, status: str, **changes) -> Event:
 @transaction.atomic
 def event_seek_funding(*, actor, event: Event) -> Event:
     """Mark a proposed or planned event as waiting for funding."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _locked(event)
     if event.status not in (Event.Status.PROPOSED, Event.Status.PLANNING, Event.Status.POSTPONED):
         raise DomainError(_("Only an event not yet confirmed can seek funding."))
@@ -248,7 +243,7 @@ def event_confirm(*, actor, event: Event) -> Event:
     """Confirm an event; one held only if funding is secured needs its budget covered."""
     from dialogue.funding.selectors import coverage
 
-    _require_staff(actor)
+    require_staff(actor)
     event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status in (Event.Status.HELD, Event.Status.CANCELLED, Event.Status.CONFIRMED):
         raise DomainError(
@@ -283,7 +278,7 @@ def event_confirm(*, actor, event: Event) -> Event:
 @transaction.atomic
 def event_postpone(*, actor, event: Event, note: str = "") -> Event:
     """Postpone an event not yet held; its date becomes to be determined and invitees hear."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _locked(event)
     if event.status in (Event.Status.HELD, Event.Status.CANCELLED):
         raise DomainError(_("Only an event not yet held can be postponed."))
@@ -294,7 +289,7 @@ def event_postpone(*, actor, event: Event, note: str = "") -> Event:
 @transaction.atomic
 def event_cancel(*, actor, event: Event, reason: str, note: str = "") -> Event:
     """Cancel an event with its reason; the record stays, so why it did not happen is known."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _locked(event)
     if reason not in Event.CancellationReason.values:
         raise DomainError(_("Give the reason for cancelling."), field="reason")
@@ -308,7 +303,7 @@ def event_cancel(*, actor, event: Event, reason: str, note: str = "") -> Event:
 @transaction.atomic
 def event_record_outcome(*, actor, event: Event, data: dict[str, str]) -> Event:
     """Mark an event held and keep its summary, recommendations and follow-up."""
-    _require_staff(actor)
+    require_staff(actor)
     event = _locked(event)
     if event.status == Event.Status.CANCELLED:
         raise DomainError(_("A cancelled event was not held."))

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit
-from dialogue.core.actors import has_staff_rights
-from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.actors import require_staff
+from dialogue.core.errors import DomainError
 from dialogue.core.services import save_audited
 from dialogue.funding.models import BudgetLine, Donor, ExchangeRate, Pledge
 
@@ -27,11 +27,6 @@ PLEDGE_FIELDS = (
     "note",
 )
 MAX_AMOUNT = decimal.Decimal("999999999999.99")
-
-
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
 
 
 def clean_currency(code: Any) -> str:
@@ -61,7 +56,7 @@ def clean_amount(value: Any) -> decimal.Decimal:
 @transaction.atomic
 def donor_for(*, actor, member=None, organization=None) -> Donor:
     """The donor record of a Member or an organization, created the first time."""
-    _require_staff(actor)
+    require_staff(actor)
     if (member is None) == (organization is None):
         raise DomainError(_("A donor is a member or an organization."), field="donor")
     existing = Donor.objects.filter(member=member, organization=organization).first()
@@ -77,7 +72,7 @@ def donor_for(*, actor, member=None, organization=None) -> Donor:
 @transaction.atomic
 def budget_line_save(*, actor, data: dict[str, Any], line: BudgetLine | None = None) -> BudgetLine:
     """Add or change a line of an activity's budget; interpretation lines name a language."""
-    _require_staff(actor)
+    require_staff(actor)
     before = audit.snapshot(line, LINE_FIELDS) if line else None
     line = line or BudgetLine()
     for name in LINE_FIELDS:
@@ -115,7 +110,7 @@ def pledge_record(
     note: str = "",
 ) -> Pledge:
     """Record a donor's pledge to an activity, earmarked for one of its lines or not."""
-    _require_staff(actor)
+    require_staff(actor)
     if budget_line is not None and budget_line.event_id != event.pk:
         raise DomainError(_("The earmarked line belongs to another activity."), field="budget_line")
     pledge = Pledge(
@@ -133,7 +128,7 @@ def pledge_record(
 @transaction.atomic
 def pledge_mark_received(*, actor, pledge: Pledge, received_on: datetime.date) -> Pledge:
     """Record that a pledged contribution was received."""
-    _require_staff(actor)
+    require_staff(actor)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if pledge.status != Pledge.Status.PLEDGED:
         raise DomainError(_("Only a pledge not yet received can be marked received."))
@@ -146,7 +141,7 @@ def pledge_mark_received(*, actor, pledge: Pledge, received_on: datetime.date) -
 @transaction.atomic
 def pledge_withdraw(*, actor, pledge: Pledge, note: str = "") -> Pledge:
     """Record that a donor withdrew a pledge; it stays on record but covers nothing."""
-    _require_staff(actor)
+    require_staff(actor)
     pledge = Pledge.objects.select_for_update().get(pk=pledge.pk)
     if pledge.status != Pledge.Status.PLEDGED:
         raise DomainError(_("Only a pledge not yet received can be withdrawn."))
@@ -161,7 +156,7 @@ def exchange_rate_set(
     *, actor, currency: str, rate: Any, valid_from: datetime.date, source: str = ""
 ) -> ExchangeRate:
     """State the rate of a currency to the reporting currency from a date on."""
-    _require_staff(actor)
+    require_staff(actor)
     currency = clean_currency(currency)
     try:
         value = decimal.Decimal(str(rate))

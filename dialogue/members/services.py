@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
-from dialogue.core.actors import SYSTEM, has_staff_rights
+from dialogue.core.actors import SYSTEM, has_staff_rights, require_staff
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
@@ -63,11 +63,6 @@ PERSON_FIELDS = (
     "organization",
     "is_active",
 )
-
-
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
 
 
 def member_clean_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +126,7 @@ def member_create(*, actor, data: dict[str, Any]) -> Member:
 
     Names left blank for a State are filled with its ISO names in each language.
     """
-    _require_staff(actor)
+    require_staff(actor)
     data = member_clean_data(data)
     if Member.objects.filter(code=data["code"]).exists():
         raise DomainError(
@@ -151,7 +146,7 @@ def member_create(*, actor, data: dict[str, Any]) -> Member:
 @transaction.atomic
 def member_update(*, actor, member: Member, data: dict[str, Any]) -> Member:
     """Change a member's details; a status change is also kept in its status history."""
-    _require_staff(actor)
+    require_staff(actor)
     member = Member.objects.select_for_update().get(pk=member.pk)
     merged = {name: getattr(member, name) for name in MEMBER_FIELDS}
     merged.update(data)
@@ -199,7 +194,7 @@ def member_change_status(
     *, actor, member: Member, status: str, effective: datetime.date | None = None, note: str = ""
 ) -> Member:
     """Suspend, reinstate or record the departure of a member, keeping the history."""
-    _require_staff(actor)
+    require_staff(actor)
     member = Member.objects.select_for_update().get(pk=member.pk)
     if status == member.status:
         raise DomainError(
@@ -217,7 +212,7 @@ def organization_save(
     *, actor, data: dict[str, Any], organization: Organization | None = None
 ) -> Organization:
     """Create or change a stakeholder organization."""
-    _require_staff(actor)
+    require_staff(actor)
     country = (data.get("country") or "").strip().upper()
     if country and not rules.is_iso_country(country):
         raise DomainError(
@@ -280,7 +275,7 @@ def _check_email_free(email: str, person: Person | None = None) -> None:
 @transaction.atomic
 def person_save(*, actor, data: dict[str, Any], person: Person | None = None) -> Person:
     """Create or change a person; staff only. A person acts for at most one delegation."""
-    _require_staff(actor)
+    require_staff(actor)
     before = audit.snapshot(person, PERSON_FIELDS) if person else None
     person = person or Person()
     for name in PERSON_FIELDS:
@@ -418,7 +413,7 @@ def account_create(*, actor, person: Person, invite: bool = True) -> User:
     if person.delegation_id is not None:
         _require_manager(actor, person.delegation)
     else:
-        _require_staff(actor)
+        require_staff(actor)
     if person.user_id:
         raise DomainError(_("%(person)s already has an account.") % {"person": person})
     if not person.email:
@@ -581,7 +576,7 @@ def _import_actor(actor, system: bool):
         if actor is not None:
             raise ValueError("A system import or export has no actor.")
         return SYSTEM
-    _require_staff(actor)
+    require_staff(actor)
     return actor
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
-from dialogue.core.actors import has_staff_rights
+from dialogue.core.actors import require_staff
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
@@ -57,11 +57,6 @@ METHODS_BY_KIND = {
 }
 
 
-def _require_staff(actor) -> None:
-    if not has_staff_rights(actor):
-        raise NotPermitted(_("Only the secretariat can do this."))
-
-
 def _locked(survey: Survey) -> Survey:
     return Survey.objects.select_for_update().get(pk=survey.pk)
 
@@ -77,7 +72,7 @@ def _require_draft(survey: Survey) -> None:
 @transaction.atomic
 def survey_create(*, actor, cycle: Cycle, data: dict[str, Any], consultation=None) -> Survey:
     """Prepare a draft survey of the membership in a cycle."""
-    _require_staff(actor)
+    require_staff(actor)
     survey = Survey(cycle=cycle, consultation=consultation, status=Survey.Status.DRAFT)
     for name in SURVEY_FIELDS:
         if name in data and name not in ("status", "closed_at", "results_published_at"):
@@ -101,7 +96,7 @@ def _check_reminder_days(days: Any) -> None:
 @transaction.atomic
 def survey_update(*, actor, survey: Survey, data: dict[str, Any]) -> Survey:
     """Change a survey's texts and settings; audience and counting only while it is a draft."""
-    _require_staff(actor)
+    require_staff(actor)
     survey = _locked(survey)
     before = audit.snapshot(survey, SURVEY_FIELDS)
     for name in ("audience", "observers_counted"):
@@ -137,7 +132,7 @@ def question_add(
 
     Each option is {"proposal": Proposal} or {"label_en": ..., "label_fr": ..., "label_es": ...}.
     """
-    _require_staff(actor)
+    require_staff(actor)
     survey = _locked(survey)
     _require_draft(survey)
     if kind not in Question.Kind.values:
@@ -194,7 +189,7 @@ def survey_from_consultation(*, actor, consultation: Consultation) -> Survey:
     Audience: all Member States and all observer States and organizations; it opens
     when staff publish it and closes two weeks later unless staff choose otherwise.
     """
-    _require_staff(actor)
+    require_staff(actor)
     consultation = Consultation.objects.select_related("cycle").get(pk=consultation.pk)
     if consultation.outcome != Consultation.Outcome.NO_AGREEMENT:
         raise DomainError(
@@ -289,7 +284,7 @@ def survey_publish(
 
     Every question must have at least two options; the close must follow the opening.
     """
-    _require_staff(actor)
+    require_staff(actor)
     now = now or clock.now()
     survey = _locked(survey)
     _require_draft(survey)
@@ -329,7 +324,7 @@ def survey_extend(
 
     Reminders already queued find the close moved and queue themselves again.
     """
-    _require_staff(actor)
+    require_staff(actor)
     now = now or clock.now()
     survey = _locked(survey)
     if survey.status != Survey.Status.OPEN or now >= survey.closes_at:
@@ -348,7 +343,7 @@ def survey_extend(
 @transaction.atomic
 def survey_close(*, actor, survey: Survey, now: datetime.datetime | None = None) -> Survey:
     """Close a published survey now, or record that it closed at its closing time."""
-    _require_staff(actor)
+    require_staff(actor)
     now = now or clock.now()
     survey = _locked(survey)
     if survey.status != Survey.Status.OPEN:
@@ -368,7 +363,7 @@ def survey_close(*, actor, survey: Survey, now: datetime.datetime | None = None)
 @transaction.atomic
 def survey_publish_results(*, actor, survey: Survey, now: datetime.datetime | None = None):
     """Publish the results and the receipt fingerprints of a closed survey."""
-    _require_staff(actor)
+    require_staff(actor)
     survey = _locked(survey)
     if survey.status != Survey.Status.CLOSED:
         raise DomainError(_("Results are published only once the survey is closed."))
@@ -383,7 +378,7 @@ def survey_publish_results(*, actor, survey: Survey, now: datetime.datetime | No
 @transaction.atomic
 def weight_set(*, actor, survey: Survey, member: Member, weight) -> Weight:
     """Give a delegation a weight in a draft survey (1 when never set)."""
-    _require_staff(actor)
+    require_staff(actor)
     survey = _locked(survey)
     _require_draft(survey)
     try:
@@ -411,7 +406,7 @@ def question_record_tie_resolution(
     *, actor, question: Question, order: list[int], note: str
 ) -> Question:
     """Record the order staff chose to resolve a tie, and how it was decided."""
-    _require_staff(actor)
+    require_staff(actor)
     if question.survey.status not in (Survey.Status.CLOSED, Survey.Status.RESULTS_PUBLISHED):
         raise DomainError(_("A tie can be resolved only once the survey is closed."))
     option_ids = set(question.options.values_list("id", flat=True))
@@ -435,7 +430,7 @@ def survey_remind_now(*, actor, survey: Survey, members, now=None) -> int:
     """
     from dialogue.surveys.tasks import send_reminders_now
 
-    _require_staff(actor)
+    require_staff(actor)
     problem = rules.refusal(
         rules.Window(survey.status, survey.opens_at, survey.closes_at), now or clock.now()
     )
@@ -455,7 +450,7 @@ def survey_remind_now(*, actor, survey: Survey, members, now=None) -> int:
 
 def survey_record_export(*, actor, survey: Survey, rows: int) -> None:
     """Note in the audit trail that someone exported a survey's responses."""
-    _require_staff(actor)
+    require_staff(actor)
     audit.record(
         actor=actor,
         action=AuditEntry.Action.EXPORT,
@@ -476,7 +471,7 @@ def is_eligible(survey: Survey, member: Member) -> bool:
 
 def _check_respondent(actor, survey: Survey, member: Member, channel: str) -> None:
     if channel == Response.Channel.WRITTEN:
-        _require_staff(actor)
+        require_staff(actor)
     else:
         person = (
             getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
@@ -754,7 +749,7 @@ def message_template_save(
 
     from dialogue.surveys.models import MessageTemplate
 
-    _require_staff(actor)
+    require_staff(actor)
     survey = _locked(survey)
     if survey.status not in (Survey.Status.DRAFT, Survey.Status.OPEN):
         raise DomainError(
