@@ -9,6 +9,8 @@ urlpatterns = [
     path("cycles/", include("dialogue.staff.cycle_urls")),
     path("surveys/", include("dialogue.staff.survey_urls")),
     path("events/", include("dialogue.staff.event_urls")),
+    path("documents/", include("dialogue.staff.document_urls")),
+    path("notes/", include("dialogue.staff.note_urls")),
     path(
         "members/export.csv",
         views.member_export,

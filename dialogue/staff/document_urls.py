@@ -1,0 +1,3 @@
+"""Staff pages for documents, language versions and publication series."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff pages for drafting and issuing Discussion Notes."""
+
+urlpatterns: list = []
