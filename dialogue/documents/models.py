@@ -174,3 +174,102 @@ class LanguageVersion(models.Model):
 
     def __str__(self):
         return f"{self.document} ({self.language})"
+
+
+class SearchEntry(models.Model):
+    """The searchable text of one language of a document: its title, summary and file text.
+
+    A draft language version's text is kept in a separate entry marked `staff_only`,
+    so that only staff find a document by it. The id is not a counter: it packs the
+    document, language and audience (`dialogue.documents.search.entry_key`). The
+    full-text index itself (an FTS5 table on SQLite, a weighted tsvector column on
+    PostgreSQL) is kept in step with these rows by the database; see migration
+    0002_search_index.
+    """
+
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="search_entries",
+    )
+    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
+    staff_only = models.BooleanField(_("staff only"), default=False)
+    title = models.TextField(_("title"), blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        ordering = ["document", "language", "staff_only"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "language", "staff_only"],
+                name="documents_one_search_entry_per_language",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id} ({self.language})"
+
+
+class NoteDraft(models.Model):
+    """The Discussion Note of a consultation in one language: drafted from the data, edited
+    by staff in the note's text format, and frozen once issued."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+
+    consultation = models.ForeignKey(
+        "cycles.Consultation",
+        verbose_name=_("consultation"),
+        on_delete=models.PROTECT,
+        related_name="note_drafts",
+    )
+    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
+    text = models.TextField(_("text"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.DRAFT
+    )
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("issued as"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="note_drafts",
+    )
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    drafted_at = models.DateTimeField(_("drafted at"))
+    updated_at = models.DateTimeField(_("last changed at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Discussion Note draft")
+        verbose_name_plural = _("Discussion Note drafts")
+        ordering = ["consultation", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "language"], name="documents_one_note_per_language"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "issued"]), name="documents_note_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(issued_at__isnull=False, document__isnull=False),
+                name="documents_issued_note_has_document",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.consultation} ({self.language})"

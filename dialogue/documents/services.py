@@ -16,7 +16,7 @@ from dialogue.core import audit, clock
 from dialogue.core.actors import require_staff
 from dialogue.core.errors import DomainError
 from dialogue.core.services import save_audited
-from dialogue.documents import files, text
+from dialogue.documents import files, search, text
 from dialogue.documents.models import Document, LanguageVersion, PublicationSeries
 
 DOCUMENT_FIELDS = (
@@ -121,7 +121,9 @@ def document_save(*, actor, data: dict[str, Any], document: Document | None = No
         )
     if document.status == Document.Status.PUBLISHED:
         _check_publishable(document)
-    return save_audited(document, actor=actor, fields=DOCUMENT_FIELDS, before=before)
+    document = save_audited(document, actor=actor, fields=DOCUMENT_FIELDS, before=before)
+    search.reindex_document(document)
+    return document
 
 
 @transaction.atomic
@@ -135,7 +137,9 @@ def document_publish(*, actor, document: Document) -> Document:
     before = audit.snapshot(document, STATE_FIELDS)
     document.status = Document.Status.PUBLISHED
     document.published_at = clock.now()
-    return save_audited(document, actor=actor, fields=STATE_FIELDS, before=before)
+    document = save_audited(document, actor=actor, fields=STATE_FIELDS, before=before)
+    search.reindex_document(document)
+    return document
 
 
 @transaction.atomic
@@ -147,7 +151,9 @@ def document_withdraw(*, actor, document: Document, note: str = "") -> Document:
         raise DomainError(_("Only a published document can be withdrawn."), field="status")
     before = audit.snapshot(document, STATE_FIELDS)
     document.status = Document.Status.WITHDRAWN
-    return save_audited(document, actor=actor, fields=STATE_FIELDS, before=before, note=note)
+    document = save_audited(document, actor=actor, fields=STATE_FIELDS, before=before, note=note)
+    search.reindex_document(document)
+    return document
 
 
 def _read_limited(uploaded_file, limit: int) -> bytes:
@@ -244,6 +250,7 @@ def version_upload(
         raise
     if old_file and old_file != version.file.name:
         _delete_file_later(version.file.storage, old_file)
+    search.reindex_document(document)
     return version
 
 
@@ -256,7 +263,9 @@ def version_publish(*, actor, version: LanguageVersion) -> LanguageVersion:
         raise DomainError(_("This language version is already published."), field="status")
     before = audit.snapshot(version, VERSION_FIELDS)
     version.status = LanguageVersion.Status.PUBLISHED
-    return save_audited(version, actor=actor, fields=VERSION_FIELDS, before=before)
+    version = save_audited(version, actor=actor, fields=VERSION_FIELDS, before=before)
+    search.reindex_document(version.document)
+    return version
 
 
 @transaction.atomic
@@ -310,4 +319,6 @@ def document_assign_next_number(
     before = audit.snapshot(document, STATE_FIELDS)
     document.series = series
     document.series_number = number
-    return save_audited(document, actor=actor, fields=STATE_FIELDS, before=before)
+    document = save_audited(document, actor=actor, fields=STATE_FIELDS, before=before)
+    search.reindex_document(document)
+    return document
