@@ -16,10 +16,11 @@ order they run: `load_membership` (this module) first, then `load_cycles`
 (`cycle_loader`: cycles, proposals, consultations, surveys, responses,
 expressions of interest and decisions), then `load_events` (`event_loader`:
 exchange rates, events, budget lines, pledges, the events' statuses,
-registrations and outcomes). Later loaders (documents) add their own module and
-entry. The event loader, for instance, attaches the donor record of the
-Government of Switzerland (which paid for the interpretation of the July 2007
-training) to the Member State CHE loaded here.
+registrations and outcomes), then `load_documents` (`document_loader`: the IDM
+Series, documents, their generated files, their publication and numbers). Later
+loaders add their own module and entry. The event loader, for instance, attaches
+the donor record of the Government of Switzerland (which paid for the
+interpretation of the July 2007 training) to the Member State CHE loaded here.
 """
 
 import csv
@@ -46,6 +47,7 @@ from dialogue.cycles.models import (
     GuidingQuestion,
     Proposal,
 )
+from dialogue.documents.models import Document, LanguageVersion
 from dialogue.events.models import Event, Registration
 from dialogue.funding.models import BudgetLine, Donor, ExchangeRate, Pledge
 from dialogue.members import services
@@ -386,6 +388,8 @@ LOADERS: tuple[str, ...] = (
     "dialogue.demo.loader.load_membership",
     "dialogue.demo.cycle_loader.load_cycles",
     "dialogue.demo.event_loader.load_events",
+    "dialogue.demo.document_loader.load_documents",
+    "dialogue.demo.note_loader.load_note",
 )
 
 
@@ -422,4 +426,6 @@ def summary() -> dict[str, int]:
         "Budget lines": BudgetLine.objects.count(),
         "Pledges": Pledge.objects.count(),
         "Exchange rates": ExchangeRate.objects.count(),
+        "Documents": Document.objects.count(),
+        "Document files": LanguageVersion.objects.count(),
     }

@@ -7,7 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dialogue.core.errors import DomainError
-from dialogue.demo import cycle_loader, event_loader, loader
+from dialogue.demo import cycle_loader, document_loader, event_loader, loader
 
 # Console width from which the logins table gets one column per field.
 WIDE = 130
@@ -37,7 +37,9 @@ class Command(BaseCommand):
         "to IDM 2008 with their proposals, guiding questions, informal consultations, surveys "
         "and responses, expressions of interest and decisions, then the events of 2006 and "
         "2007 (expert seminar, workshops, trainings) with their budgets, pledges and "
-        "registrations. Safe to run again: a second run changes nothing."
+        "registrations, then the IDM Series and the documents of the 2007 note with their "
+        "files, and the Discussion Note for the informal consultations of 21 June 2007. Safe "
+        "to run again: a second run changes nothing."
     )
 
     def handle(self, *args, **options):
@@ -57,6 +59,7 @@ class Command(BaseCommand):
         console.print(self._events_table())
         console.print(self._events_by_status_table())
         console.print(self._funding_table())
+        console.print(self._documents_table())
         console.print(self._logins_table(console.width))
         console.print(self._summary_table())
         console.print(f"Done in {elapsed:.1f} s.")
@@ -136,6 +139,26 @@ class Command(BaseCommand):
             )
         totals = overview["totals"]
         table.add_row("[bold]Total[/bold]", *(f"[bold]{totals[n]:,.0f}[/bold]" for n in amounts))
+        return table
+
+    @staticmethod
+    def _documents_table() -> Table:
+        table = Table(title="Documents", show_lines=True)
+        table.add_column("Cycle", no_wrap=True)
+        table.add_column("Document")
+        table.add_column("Visibility")
+        table.add_column("Status")
+        table.add_column("Number")
+        table.add_column("Files")
+        for row in document_loader.documents_overview():
+            table.add_row(
+                row["cycle"] or "-",
+                f"{escape(row['title'])}\n[dim]{escape(row['kind'])}[/dim]",
+                row["visibility"],
+                row["status"],
+                escape(row["number"]) or "-",
+                escape(str(row["files"])) or "-",
+            )
         return table
 
     @staticmethod
