@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
@@ -77,6 +78,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dialogue.core.middleware.RequestContextMiddleware",
 ]
+
+# Shared by every application process: the public pages' short-lived copies live here.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "dialogue_cache",
+    }
+}
 
 ROOT_URLCONF = "dialogue.urls"
 WSGI_APPLICATION = "dialogue.wsgi.application"

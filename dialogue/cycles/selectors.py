@@ -119,3 +119,63 @@ def interest_in(query: str) -> QuerySet[ExpressionOfInterest]:
         .filter(condition)
         .order_by("-proposal__cycle__year", "proposal__position", "proposal_id", "expressed_on")
     )
+
+
+def _with_how_chosen(cycles: QuerySet[Cycle]) -> QuerySet[Cycle]:
+    """Cycles with what says how their theme was or will be chosen, loaded in a few queries:
+    `theme_decisions` (the decision in force on the theme), `pending_consultations`
+    (consultations whose outcome is not recorded, soonest first) and `open_surveys`."""
+    return cycles.select_related("theme").prefetch_related(
+        Prefetch(
+            "decisions",
+            queryset=Decision.objects.filter(
+                subject=Decision.Subject.THEME, superseded_by__isnull=True
+            ).select_related("consultation", "survey"),
+            to_attr="theme_decisions",
+        ),
+        Prefetch(
+            "consultations",
+            queryset=Consultation.objects.filter(outcome=Consultation.Outcome.PENDING).order_by(
+                "held_on", "id"
+            ),
+            to_attr="pending_consultations",
+        ),
+        Prefetch(
+            "surveys",
+            queryset=Survey.objects.filter(status=Survey.Status.OPEN).order_by("closes_at", "id"),
+            to_attr="open_surveys",
+        ),
+    )
+
+
+def current_cycle() -> Cycle | None:
+    """The latest cycle whose status is current, with how its theme was or will be chosen;
+    None when no cycle is current."""
+    return (
+        _with_how_chosen(Cycle.objects.filter(status=Cycle.Status.CURRENT))
+        .order_by("-year")
+        .first()
+    )
+
+
+def cycle_archive() -> list[Cycle]:
+    """Every cycle, latest year first, with its theme and how it was or will be chosen."""
+    return list(_with_how_chosen(Cycle.objects.order_by("-year")))
+
+
+def cycle_get(year) -> Cycle:
+    """The cycle of a year, with how its theme was chosen (raises Cycle.DoesNotExist)."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise Cycle.DoesNotExist from None
+    return _with_how_chosen(Cycle.objects.all()).get(year=year)
+
+
+def recent_decisions(limit: int = 30) -> list[Decision]:
+    """The latest recorded decisions, latest first, with their cycle, basis and selection."""
+    return list(
+        Decision.objects.select_related("cycle", "consultation", "survey")
+        .prefetch_related("proposals")
+        .order_by("-recorded_at", "-id")[:limit]
+    )

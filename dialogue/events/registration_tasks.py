@@ -244,7 +244,10 @@ def notify_registration(registration_id: int, reason: str) -> int:
 
 
 def follow_up_message(registration_: Registration, connection=None) -> EmailMessage:
-    """The e-mail after an event: thanks, the outcome if written, and where its papers will be."""
+    """The e-mail after an event: thanks, the outcome if written, the event's published
+    public materials with their links, and where further papers will be."""
+    from dialogue.documents.selectors import public_documents
+
     person, event = registration_.person, registration_.event
     language = person.preferred_language
     with translation.override(language):
@@ -261,6 +264,22 @@ def follow_up_message(registration_: Registration, connection=None) -> EmailMess
         summary = localized(event, "outcome_summary", language)
         if summary:
             body += "\n\n" + _("Summary of the outcome:\n%(summary)s") % {"summary": summary}
+        materials = [
+            _("- %(title)s (%(kind)s):\n  %(link)s")
+            % {
+                "title": _one_line(localized(document, "title", language)),
+                "kind": document.get_kind_display(),
+                "link": document.external_url
+                or _absolute(reverse("site:document", kwargs={"pk": document.pk})),
+            }
+            for document in public_documents()
+            .filter(event=event)
+            .order_by("kind", "published_at", "id")
+        ]
+        if materials:
+            body += "\n\n" + _("Published so far:\n%(materials)s") % {
+                "materials": "\n".join(materials)
+            }
         body += "\n\n" + (
             _(
                 "The materials of the event and its report are published on its page as "

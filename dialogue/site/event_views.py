@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy
 
 from dialogue.core import clock
 from dialogue.core.i18n import FALLBACK_LANGUAGE, current_language, is_fallback, localized
+from dialogue.documents.selectors import documents_for_event
 from dialogue.events import calendar
 from dialogue.events.models import Event
 from dialogue.funding.selectors import interpretation_offered
 from dialogue.members.rules import country_names
+from dialogue.site.cache import public_page
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 # How often a subscribed calendar program should fetch a feed again.
@@ -55,6 +57,7 @@ def _country(code: str) -> str:
         return code
 
 
+@public_page
 def event_list(request):
     """Upcoming events, soonest first, then past ones, latest first; cancelled ones with why."""
     today = clock.today()
@@ -68,8 +71,10 @@ def event_list(request):
     return render(request, "site/events/list.html", {"upcoming": upcoming, "past": past})
 
 
+@public_page
 def event_detail(request, pk: int):
-    """A public event: dates, venue, partners, audience, languages, status and outcomes."""
+    """A public event: dates, venue, partners, audience, languages, status, outcomes, and
+    its materials and reports that the viewer may see."""
     event = get_object_or_404(calendar.public_events().prefetch_related("partners"), pk=pk)
     offered = interpretation_offered(event) if event.interpretation_languages else []
     outcomes = []
@@ -90,6 +95,7 @@ def event_detail(request, pk: int):
             "interpretation_languages": _language_names(offered),
             "outcomes": outcomes,
             "calendar_ready": calendar.is_calendar_ready(event),
+            "documents": list(documents_for_event(request.user, event)),
         },
     )
 

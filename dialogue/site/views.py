@@ -4,8 +4,13 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.core import clock
+from dialogue.cycles import selectors as cycle_selectors
+from dialogue.documents.selectors import latest_publications
+from dialogue.events import calendar
 from dialogue.members import selectors
 from dialogue.members.models import Member, Region
+from dialogue.site.cache import public_page
 
 KIND_HEADINGS = {
     Member.Kind.MEMBER_STATE: _("Member States"),
@@ -14,9 +19,29 @@ KIND_HEADINGS = {
 }
 
 
+HOME_EVENTS = 5
+HOME_PUBLICATIONS = 5
+
+
+@public_page
 def home(request):
-    """What the dialogue is and who takes part."""
-    return render(request, "site/home.html", {"counts": selectors.membership_counts()})
+    """What the dialogue is and who takes part, the current cycle and its theme (or how it
+    will be chosen), the next events and the latest publications."""
+    today = clock.today()
+    upcoming = sorted(
+        (e for e in calendar.public_events() if not calendar.is_over(e, today)),
+        key=calendar.date_order,
+    )[:HOME_EVENTS]
+    return render(
+        request,
+        "site/home.html",
+        {
+            "counts": selectors.membership_counts(),
+            "cycle": cycle_selectors.current_cycle(),
+            "upcoming": upcoming,
+            "publications": latest_publications(request.user, HOME_PUBLICATIONS),
+        },
+    )
 
 
 def member_list(request):
