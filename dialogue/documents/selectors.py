@@ -170,7 +170,7 @@ def document_list(user, *, series=None, kind: str | None = None, cycle=None) -> 
 
 
 def documents_for_event(user, event) -> QuerySet[Document]:
-    """The materials and reports of an event the viewer may see, reports first."""
+    """The materials and reports of an event the viewer may see, by kind, latest first."""
     return documents_visible_to(user).filter(event=event).order_by("kind", "-published_at", "id")
 
 
