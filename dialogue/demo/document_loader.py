@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from dialogue.core import audit
 from dialogue.core.errors import DomainError
-from dialogue.demo.cycle_loader import _cycle, _toml
+from dialogue.demo.cycle_loader import _cycle, _toml, geneva_time
 from dialogue.demo.event_loader import _event
 from dialogue.demo.loader import (
     CREATED,
@@ -312,6 +312,14 @@ def apply_file(actor, row: Row) -> str:
     return outcome
 
 
+def _publication_time(row: Row) -> datetime.datetime | None:
+    """Noon in Geneva on the document's date, when the data gives one."""
+    day = row.get("date")
+    if not isinstance(day, datetime.date):
+        return None
+    return geneva_time(datetime.datetime.combine(day, datetime.time(12)))
+
+
 def apply_publication(actor, row: Row) -> str:
     """Publish the document and give it its number in a series, as the data says.
 
@@ -320,7 +328,9 @@ def apply_publication(actor, row: Row) -> str:
     document = _document(row)
     taken = False
     if row.get("status") == PUBLISHED and document.status == Document.Status.DRAFT:
-        document = documents.document_publish(actor=actor, document=document)
+        document = documents.document_publish(
+            actor=actor, document=document, published_at=_publication_time(row)
+        )
         taken = True
     if row.get("series"):
         series = _series(row["series"])

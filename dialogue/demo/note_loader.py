@@ -5,8 +5,10 @@
 It runs after the other loaders, since the note reports what they load. Loading is
 idempotent: a draft that exists and reads as a fresh draft would is left alone, one
 still as drafted but older than the data is drafted again, and one that staff have
-edited since it was drafted is never overwritten. The notes are not issued: issuing
-publishes a document dated the day it is issued, which the secretariat does itself.
+edited since it was drafted is never overwritten. The three drafts are then issued
+together as the Discussion Note of IDM 2007, dated `NOTE_ISSUED_ON` (an illustrative
+date before the workshop of 18-19 June 2007, which the note announces), unless they
+were issued before.
 """
 
 import datetime
@@ -21,6 +23,7 @@ from dialogue.documents.models import NoteDraft
 NOTE_CONSULTATION = datetime.date(2007, 6, 21)
 NOTE_PLACE = "Geneva"
 NOTE_LANGUAGES = ("en", "fr", "es")
+NOTE_ISSUED_ON = datetime.date(2007, 6, 8)
 
 
 def note_consultation() -> Consultation:
@@ -64,10 +67,28 @@ def load_note(*, stdout: IO[str] | None = None) -> Counts:
             raise DomainError(
                 f"Discussion Note ({language}): {error.message}", field=error.field
             ) from error
+    issued = _issue(actor, consultation)
     if stdout is not None:
         stdout.write(
             f"Discussion Note of {NOTE_CONSULTATION:%d %B %Y}: "
             f"{counts[CREATED]} drafted, {counts[UPDATED]} drafted again, "
-            f"{counts[UNCHANGED]} unchanged.\n"
+            f"{counts[UNCHANGED]} unchanged; {'issued' if issued[CREATED] else 'already issued'}.\n"
         )
-    return {"note": counts}
+    return {"note": counts, "note_issued": issued}
+
+
+def _issue(actor, consultation: Consultation) -> dict[str, int]:
+    """Issue the drafts in every language, once: drafts already issued stay as they are."""
+    counts = dict.fromkeys((CREATED, UPDATED, UNCHANGED), 0)
+    drafts = NoteDraft.objects.filter(consultation=consultation, language__in=NOTE_LANGUAGES)
+    if drafts.filter(status=NoteDraft.Status.ISSUED).exists():
+        counts[UNCHANGED] += 1
+        return counts
+    note_services.note_issue(
+        actor=actor,
+        consultation=consultation,
+        languages=NOTE_LANGUAGES,
+        issued_on=NOTE_ISSUED_ON,
+    )
+    counts[CREATED] += 1
+    return counts

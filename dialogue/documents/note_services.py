@@ -6,10 +6,12 @@ the drafts of a consultation into one published Document of kind Discussion Note
 a PDF language version per language issued, through the documents services.
 """
 
+import datetime
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
@@ -128,13 +130,19 @@ def note_issue(
     consultation: Consultation,
     languages: Iterable[str],
     visibility: str = Document.Visibility.PUBLIC,
+    issued_on: datetime.date | None = None,
 ) -> Document:
     """Issue the note of a consultation: one Discussion Note document of its cycle (created,
     or updated when issued before) with a published PDF per language issued, published
     itself; the drafts become issued and can no longer be edited. A language without a
-    draft, an unknown language or visibility changes nothing."""
+    draft, an unknown language or visibility, or an issue date in the future changes
+    nothing. The note is dated today, or `issued_on` when recording an earlier issue."""
     require_staff(actor)
     chosen = _languages(languages)
+    today = clock.today()
+    if issued_on is not None and issued_on > today:
+        raise DomainError(_("A note cannot be issued on a future date."), field="issued_on")
+    issued_on = issued_on or today
     if visibility not in Document.Visibility.values:
         raise DomainError(_("Choose who may read the note."), field="visibility")
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
@@ -158,9 +166,8 @@ def note_issue(
             _("The note of this consultation was withdrawn; it cannot be issued again."),
             field="document",
         )
-    today = clock.today()
     titles = {
-        f"title_{code}": notes.note_meta(consultation, code, today).subtitle
+        f"title_{code}": notes.note_meta(consultation, code, issued_on).subtitle
         for code in CONTENT_LANGUAGES
     }
     data = {
@@ -171,7 +178,7 @@ def note_issue(
     }
     document = services.document_save(actor=actor, data=data, document=document)
     for code in chosen:
-        meta = notes.note_meta(consultation, code, today)
+        meta = notes.note_meta(consultation, code, issued_on)
         pdf = note_render.render_pdf(parsed[code], meta)
         name = file_name(consultation, code, "pdf")
         version = services.version_upload(
@@ -184,9 +191,16 @@ def note_issue(
         if version.status != LanguageVersion.Status.PUBLISHED:
             services.version_publish(actor=actor, version=version)
     document.refresh_from_db()
-    if document.status == Document.Status.DRAFT:
-        document = services.document_publish(actor=actor, document=document)
     now = clock.now()
+    if document.status == Document.Status.DRAFT:
+        published_at = None
+        if issued_on < today:
+            published_at = datetime.datetime.combine(
+                issued_on, datetime.time(12), tzinfo=timezone.get_current_timezone()
+            )
+        document = services.document_publish(
+            actor=actor, document=document, published_at=published_at
+        )
     for code in chosen:
         draft = drafts[code]
         before = audit.snapshot(draft, NOTE_FIELDS)

@@ -3,6 +3,7 @@
 All of them are for the secretariat only and leave an entry in the audit trail.
 """
 
+import datetime
 import hashlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.core import audit, clock
@@ -127,16 +129,27 @@ def document_save(*, actor, data: dict[str, Any], document: Document | None = No
 
 
 @transaction.atomic
-def document_publish(*, actor, document: Document) -> Document:
-    """Publish a draft document; it needs a published language version or an external address."""
+def document_publish(
+    *, actor, document: Document, published_at: datetime.datetime | None = None
+) -> Document:
+    """Publish a draft document; it needs a published language version or an external address.
+
+    It is dated now, or `published_at` when recording an earlier publication (never a
+    future one).
+    """
     require_staff(actor)
+    now = clock.now()
+    if published_at is not None and (timezone.is_naive(published_at) or published_at > now):
+        raise DomainError(
+            _("The date of publication must be a past date and time."), field="published_at"
+        )
     document = Document.objects.select_for_update().get(pk=document.pk)
     if document.status != Document.Status.DRAFT:
         raise DomainError(_("Only a draft document can be published."), field="status")
     _check_publishable(document)
     before = audit.snapshot(document, STATE_FIELDS)
     document.status = Document.Status.PUBLISHED
-    document.published_at = clock.now()
+    document.published_at = published_at or now
     document = save_audited(document, actor=actor, fields=STATE_FIELDS, before=before)
     search.reindex_document(document)
     return document

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from dialogue.cycles.models import GuidingQuestion
 from dialogue.demo import note_loader
 from dialogue.documents import note_render, notes
-from dialogue.documents.models import NoteDraft
+from dialogue.documents.models import Document, NoteDraft
 
 FACTS = [
     # places
@@ -112,12 +112,28 @@ def test_the_demo_drafts_the_june_note_in_three_languages(first_run, db):
     consultation = note_loader.note_consultation()
     drafts = NoteDraft.objects.filter(consultation=consultation)
     assert sorted(d.language for d in drafts) == ["en", "es", "fr"]
-    assert {d.status for d in drafts} == {NoteDraft.Status.DRAFT}
+    assert {d.status for d in drafts} == {NoteDraft.Status.ISSUED}
     assert first_run["note"]["created"] == 3
 
 
+def test_the_demo_issues_the_june_note_as_a_public_document_in_three_languages(first_run, db):
+    consultation = note_loader.note_consultation()
+    document = NoteDraft.objects.filter(consultation=consultation).first().document
+    assert document.kind == Document.Kind.DISCUSSION_NOTE
+    assert (document.status, document.visibility) == ("published", "public")
+    assert document.published_at.date() == note_loader.NOTE_ISSUED_ON
+    versions = {v.language: v for v in document.versions.all()}
+    assert sorted(versions) == ["en", "es", "fr"]
+    english = flat(versions["en"].text)
+    assert "8 June 2007" in english
+    assert "Return Migration: Challenges and Opportunities" in english
+
+
 def test_loading_the_note_again_changes_nothing(first_run, db):
-    assert note_loader.load_note() == {"note": {"created": 0, "updated": 0, "unchanged": 3}}
+    assert note_loader.load_note() == {
+        "note": {"created": 0, "updated": 0, "unchanged": 3},
+        "note_issued": {"created": 0, "updated": 0, "unchanged": 1},
+    }
 
 
 @pytest.mark.parametrize("fact", FACTS)

@@ -182,3 +182,24 @@ def test_issuing_with_bad_input_changes_nothing(world, staff_user, languages, vi
     assert caught.value.field == field
     assert not Document.objects.exists()
     assert NoteDraft.objects.get().status == NoteDraft.Status.DRAFT
+
+
+def test_a_note_may_be_issued_with_an_earlier_date_but_not_a_future_one(world, staff_user):
+    note_services.note_draft(actor=staff_user, consultation=world.june, language="en")
+    with pytest.raises(DomainError) as caught:
+        note_services.note_issue(
+            actor=staff_user,
+            consultation=world.june,
+            languages=["en"],
+            issued_on=datetime.date(2999, 1, 1),
+        )
+    assert caught.value.field == "issued_on"
+    assert not Document.objects.exists()
+    document = note_services.note_issue(
+        actor=staff_user,
+        consultation=world.june,
+        languages=["en"],
+        issued_on=datetime.date(2007, 6, 8),
+    )
+    assert document.published_at.date() == datetime.date(2007, 6, 8)
+    assert "8 June 2007" in " ".join(document.versions.get(language="en").text.split())

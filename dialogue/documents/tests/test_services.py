@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import io
 
@@ -320,3 +321,26 @@ def test_the_platform_itself_may_number_documents(staff_user):
         actor=SYSTEM, document=_document(staff_user), series=series
     )
     assert document.series_number == 1
+
+
+def test_publication_may_record_an_earlier_date(staff_user):
+    document = _document(staff_user, external_url="https://example.org/report")
+    earlier = datetime.datetime(2007, 6, 22, 10, tzinfo=datetime.UTC)
+    document = services.document_publish(actor=staff_user, document=document, published_at=earlier)
+    assert document.published_at == earlier
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2007, 6, 22, 10),  # no time zone: ambiguous
+    ],
+)
+def test_publication_date_in_the_future_or_without_zone_is_refused(staff_user, when):
+    document = _document(staff_user, external_url="https://example.org/report")
+    with pytest.raises(DomainError) as refused:
+        services.document_publish(actor=staff_user, document=document, published_at=when)
+    assert refused.value.field == "published_at"
+    document.refresh_from_db()
+    assert document.status == Document.Status.DRAFT and document.published_at is None
