@@ -109,10 +109,10 @@ def test_the_archive_lists_every_cycle_latest_first_with_how_its_theme_was_chose
 
     assert page.index("IDM 2008") < page.index("IDM 2007") < page.index("IDM 2006")
     assert "Migration management in the evolving global economy" in page
-    assert "Chosen by survey (“Choice of the theme for 2008”, open from Nov. 1, 2007" in page
-    assert "Its results were published to the membership on Nov. 20, 2007." in page
+    assert "Chosen by survey (“Choice of the theme for 2008”, open from 1 November 2007" in page
+    assert "Its results were published to the membership on 20 November 2007." in page
     assert "to be chosen" in page
-    assert "on the agenda of the informal consultation of March 4, 2008" in page
+    assert "on the agenda of the informal consultation of 4 March 2008" in page
     assert "<title>Cycles · Dialogue</title>" in page
 
 
@@ -143,7 +143,7 @@ def test_a_theme_chosen_by_consensus_names_the_consultation(client):
     )
     Cycle.objects.filter(pk=cycle.pk).update(theme=theme)
     page = client.get("/en/cycles/").content.decode()
-    assert "Chosen by consensus at the informal consultation of Oct. 20, 2004." in page
+    assert "Chosen by consensus at the informal consultation of 20 October 2004." in page
 
 
 def test_a_cycle_page_shows_proposals_consultations_decisions_events_and_documents(
@@ -164,7 +164,7 @@ def test_a_cycle_page_shows_proposals_consultations_decisions_events_and_documen
     assert "Informal consultation on the 2007 theme" in page
     assert '<th scope="col">' in page
     assert "In force" in page
-    assert "Superseded on Nov. 16, 2007" in page
+    assert "Superseded on 16 November 2007" in page
     assert "Workshop on free movement" in page
     assert "Discussion Note 2007" in page
     assert "Members&#x27; note" not in page and "Members' note" not in page
@@ -193,7 +193,10 @@ def test_names_and_titles_are_escaped(client):
     )
 
 
-def test_home_shows_the_current_cycle_next_events_and_latest_publications(client, year_2007):
+def test_home_shows_the_current_cycle_next_events_and_latest_publications(
+    client, year_2007, settings
+):
+    settings.SITE_URL = "https://dialogue.example.org/"
     today = clock.today()
     for offset in range(7):
         EventFactory(
@@ -215,7 +218,7 @@ def test_home_shows_the_current_cycle_next_events_and_latest_publications(client
     assert "Publication 6" in page and "Publication 2" in page and "Publication 1" not in page
     assert "Members&#x27; paper" not in page
     assert '<meta name="description"' in page
-    assert 'rel="canonical" href="http://testserver/en/"' in page
+    assert 'rel="canonical" href="https://dialogue.example.org/en/"' in page
 
 
 def test_home_says_how_a_theme_still_to_be_chosen_will_be_chosen(client):
@@ -223,7 +226,7 @@ def test_home_says_how_a_theme_still_to_be_chosen_will_be_chosen(client):
     ConsultationFactory(cycle=cycle, held_on=datetime.date(2008, 3, 4), place="Geneva")
     page = client.get("/en/").content.decode()
     assert "to be chosen" in page
-    assert "on the agenda of the informal consultation of March 4, 2008 (Geneva)" in page
+    assert "on the agenda of the informal consultation of 4 March 2008 (Geneva)" in page
 
     _survey(
         cycle,
@@ -232,7 +235,7 @@ def test_home_says_how_a_theme_still_to_be_chosen_will_be_chosen(client):
         closes_at=datetime.datetime(2008, 3, 20, 17, tzinfo=datetime.UTC),
     )
     page = client.get("/en/").content.decode()
-    assert "by survey (“Theme survey 2008”), open until March 20, 2008" in page
+    assert "by survey (“Theme survey 2008”), open until 20 March 2008" in page
 
 
 def test_home_without_a_current_cycle_says_so(client):
@@ -275,3 +278,11 @@ def test_cycle_pages_have_a_fixed_number_of_queries(
         assert client.get("/en/cycles/2007/").status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get("/en/").status_code == 200
+
+
+def test_the_canonical_link_never_comes_from_the_host_header(client, settings):
+    settings.SITE_URL = "https://dialogue.example.org"
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    page = client.get("/en/cycles/", HTTP_HOST="evil.example").content.decode()
+    assert 'rel="canonical" href="https://dialogue.example.org/en/cycles/"' in page
+    assert "evil.example" not in page
