@@ -880,7 +880,9 @@ def _topic_sentence(data: NoteData, event: Event) -> str:
     )
 
 
-def _funding(data: NoteData, event: Event, on: datetime.date) -> list[str]:
+def _funding(data: NoteData, event: Event, on: datetime.date, said: str = "") -> list[str]:
+    """Who funds the event and which interpretation is offered, leaving out what the text
+    already `said` (a description naming the donor, or the languages of interpretation)."""
     sentences = []
     interpretation: dict[str, list[str]] = {}
     donors: dict[str, str] = {}
@@ -894,16 +896,19 @@ def _funding(data: NoteData, event: Event, on: datetime.date) -> list[str]:
         else:
             donors[name] = name
     for name, languages in interpretation.items():
+        if name in said:
+            continue
         ordered = [code for code in CONTENT_LANGUAGES if code in languages]
         sentences.append(
             _("%(donor)s contributes the funds for interpretation into %(languages)s.")
             % {"donor": name, "languages": language_names(ordered)}
         )
     for name in donors:
-        sentences.append(_("%(donor)s contributes to its funding.") % {"donor": name})
+        if name not in said:
+            sentences.append(_("%(donor)s contributes to its funding.") % {"donor": name})
     if event.interpretation_languages and event.status != Event.Status.CANCELLED:
         offered = funding_selectors.interpretation_offered(event, on=on)
-        if offered:
+        if offered and language_names(offered) not in " ".join([said, *sentences]):
             sentences.append(
                 _("Simultaneous interpretation is offered in %(languages)s.")
                 % {"languages": language_names(offered)}
@@ -981,7 +986,8 @@ def _write_event(out: _Writer, data: NoteData, event: Event, language: str) -> N
     extra = [_repeat(event, language)]
     if previous is not None:
         extra += [localized(previous, "outcome_summary"), localized(previous, "follow_up")]
-    extra += _funding(data, event, on)
+    said = " ".join([first, *description, *filter(None, extra)])
+    extra += _funding(data, event, on, said)
     if any(extra):
         out.paragraph(*extra)
     if event.status == Event.Status.HELD:

@@ -361,8 +361,21 @@ def test_training_reports_partner_donor_interpretation_and_the_session_it_repeat
         "The Government of Switzerland contributes the funds for interpretation into English, "
         "French and Spanish." in text
     )
-    assert "Simultaneous interpretation is offered in English, French and Spanish." in text
+    # the donor's sentence already names the languages: they are not repeated
+    assert "Simultaneous interpretation is offered" not in text
     assert text.index("Labour Migration") > text.index("International Migration Law")
+
+
+def test_funding_already_told_by_the_description_is_not_repeated(world):
+    training = world.training
+    training.description_en = (
+        "Simultaneous interpretation in English, French and Spanish is provided thanks to "
+        "the generous contribution of the Government of Switzerland."
+    )
+    training.save(update_fields=["description_en"])
+    text = flat(notes.draft_text(world.june, "en"))
+    assert text.count("Government of Switzerland") == 1
+    assert "contributes the funds for interpretation" not in text
 
 
 def test_next_cycle_lists_its_themes_lettered_with_questions_as_bullets(world):
