@@ -27,10 +27,15 @@ WORKERS ?= 2
 DEMO_ENV := env -u DATABASE_URL -u DIALOGUE_ENV -u DEBUG \
 	TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
 # The test suites choose their own database and never run with production settings.
+# (test-sqlite and test-postgres also set DIALOGUE_REQUIRE_BROWSER=1: the browser tests
+# fail, rather than skip, when chromium or axe-core is missing.)
 TEST_ENV := env -u DIALOGUE_ENV -u DEBUG
 
 DEMO_DEBIAN_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_DEBIAN_PACKAGES := gettext postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# The browser tests take axe-core from npm; Debian's npm is installed only when there is none.
+NPM_DEBIAN_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
+TEST_DEBIAN_PACKAGES := gettext postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	chromium $(NPM_DEBIAN_PACKAGES)
 
 .PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages \
 	test-sqlite test-postgres bench install install-test clean distclean
@@ -40,7 +45,7 @@ help:
 	@echo "make test          lint, migration and deploy checks, tests on SQLite and PostgreSQL"
 	@echo "make test-sqlite   the test suite on SQLite only (PYTEST_ARGS=... to pass options)"
 	@echo "make test-postgres the test suite on a throwaway PostgreSQL cluster only"
-	@echo "make bench         time the survey counting methods on a million ballots"
+	@echo "make bench         time survey counting, document search and the Discussion Note"
 	@echo "make lint          ruff check and ruff format --check"
 	@echo "make format        sort imports and format the code with ruff"
 	@echo "make messages      update the French and Spanish .po files, then compile them"
@@ -66,8 +71,14 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 install: $(VENV)/.installed
 	@bash tools/ensure-debian-packages $(DEMO_DEBIAN_PACKAGES)
 
+# axe-core (package-lock.json) goes into node_modules/, again whenever the lock file changes.
 install-test: $(VENV)/.installed-test
 	@bash tools/ensure-debian-packages $(TEST_DEBIAN_PACKAGES)
+	@if [ ! -f node_modules/axe-core/axe.min.js ] || [ package-lock.json -nt node_modules/.installed ]; then \
+		echo "npm ci --no-audit --no-fund"; \
+		npm ci --no-audit --no-fund; \
+		touch node_modules/.installed; \
+	fi
 
 # --- translations -----------------------------------------------------------
 
@@ -142,13 +153,13 @@ check-deploy: install
 test-sqlite: install-test compilemessages
 	@echo "==> Test suite on SQLite"
 	@start=$$SECONDS; \
-	status=0; $(TEST_ENV) -u DATABASE_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	status=0; $(TEST_ENV) -u DATABASE_URL DIALOGUE_REQUIRE_BROWSER=1 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	echo "SQLite run: $$((SECONDS - start)) s"; exit $$status
 
 test-postgres: install-test compilemessages
 	@echo "==> Test suite on PostgreSQL"
 	@start=$$SECONDS; \
-	status=0; $(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	status=0; $(TEST_ENV) PYTHON=$(BIN)/python DIALOGUE_REQUIRE_BROWSER=1 bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	echo "PostgreSQL run: $$((SECONDS - start)) s"; exit $$status
 
 # --- benchmarks -------------------------------------------------------------
@@ -156,6 +167,8 @@ test-postgres: install-test compilemessages
 # Fails when a counting method takes longer than its target (see bench/README.md).
 bench: install-test
 	$(BIN)/python bench/tally.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/note.py
 
 # --- housekeeping -----------------------------------------------------------
 
@@ -166,4 +179,4 @@ clean:
 	find dialogue -name '*.mo' -path '*/locale/*' -delete
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

@@ -81,3 +81,6 @@ def focal_point(db, member_state):
 @pytest.fixture
 def delegate(db, member_state):
     return PersonFactory(delegation=member_state, with_account=True)
+
+
+from dialogue.testing.browser import browser, page, pytest_collection_modifyitems  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Test tooling shared by the apps' tests (browser fixtures and checks)."""
