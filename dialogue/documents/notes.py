@@ -564,9 +564,19 @@ def window_text(window: datetime.timedelta = DEFAULT_WINDOW) -> str:
     return ngettext("%(count)s day", "%(count)s days", days) % {"count": number_words(days)}
 
 
+def _names_in_a_sentence() -> dict[str, str]:
+    # In French and Spanish a language's name is not capitalised within a sentence.
+    return {
+        "en": pgettext("language name in a sentence", "English"),
+        "fr": pgettext("language name in a sentence", "French"),
+        "es": pgettext("language name in a sentence", "Spanish"),
+    }
+
+
 def language_names(codes: list[str]) -> str:
-    """Language codes as names joined in the active language ("English, French and Spanish")."""
-    names = dict(settings.LANGUAGES)
+    """Language codes as names joined in the active language, as written within a sentence
+    ("English, French and Spanish"; "anglais, français et espagnol")."""
+    names = dict(settings.LANGUAGES) | _names_in_a_sentence()
     return join_words([str(names.get(code, code)) for code in codes])
 
 
