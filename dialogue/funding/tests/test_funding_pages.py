@@ -262,7 +262,7 @@ def test_the_pledge_form_offers_members_organizations_and_the_event_lines(staff_
     assert "Senegal" in page
     assert "A Foundation" in page
     assert "Venue (5000.00 USD)" in page
-    assert "Publication" not in page
+    assert "Publication (10.00 USD)" not in page  # a line of another event
 
 
 @pytest.mark.parametrize(
