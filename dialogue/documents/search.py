@@ -35,7 +35,8 @@ REBUILD_BATCH = 500
 
 LANGUAGES = ("en", "fr", "es")
 KEY_DOCUMENT = 8
-PG_CONFIGS = {"en": "english", "fr": "french", "es": "spanish"}
+# Text search configurations of migration 0004: PostgreSQL's, ignoring accents where it can.
+PG_CONFIGS = {"en": "dialogue_english", "fr": "dialogue_french", "es": "dialogue_spanish"}
 
 _WORD = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")

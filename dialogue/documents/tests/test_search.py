@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -24,11 +23,6 @@ STAFF = Document.Visibility.STAFF
 DRAFT = Document.Status.DRAFT
 PUBLISHED = Document.Status.PUBLISHED
 WITHDRAWN = Document.Status.WITHDRAWN
-on_sqlite = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="accent folding is FTS5's; PostgreSQL stems instead"
-)
-
-
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -158,8 +152,7 @@ def test_a_word_with_a_dotted_letter_is_found(staff_user):
     assert _found(AnonymousUser(), "TÜRKIYE") == [document]
 
 
-@on_sqlite
-def test_accents_are_ignored_on_sqlite(staff_user):
+def test_accents_are_ignored(staff_user):
     spanish = _document(
         staff_user, title_en="Integration", text="La migración laboral en Perú.", language="es"
     )
