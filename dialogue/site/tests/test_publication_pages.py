@@ -82,7 +82,7 @@ def test_a_document_page_shows_what_it_is_and_its_files(client, library):
     report = library["report"]
     page = client.get(f"/fr/publications/{report.pk}/").content.decode()
     assert "Migration et développement" in page
-    assert "Série DIM" in page and "No. 11" in page
+    assert "Série DIM" in page and "n° 11" in page
     assert 'href="/fr/cycles/2007/"' in page
     for version in report.versions.all():
         assert f'href="/fr/publications/files/{version.pk}/"' in page
