@@ -45,6 +45,7 @@ from dialogue.core.i18n import CONTENT_LANGUAGES, localized
 from dialogue.cycles.models import Consultation, Cycle, Decision, ExpressionOfInterest, Proposal
 from dialogue.documents.models import Document
 from dialogue.events import participants
+from dialogue.events import selectors as event_selectors
 from dialogue.events.models import Event
 from dialogue.events.rules import describe_dates
 from dialogue.funding import selectors as funding_selectors
@@ -605,15 +606,7 @@ def _where(event: Event) -> str:
 
 
 def _when(event: Event, language: str) -> str:
-    dates = describe_dates(
-        precision=event.precision,
-        year=event.year,
-        month=event.month,
-        seasons=list(event.seasons or []),
-        start_date=event.start_date,
-        end_date=event.end_date,
-        language=language,
-    )
+    dates = event_selectors.dates_text(event, language)
     if event.precision == Event.Precision.DAY:
         return _("on %(dates)s") % {"dates": dates}
     if event.precision == Event.Precision.TBD:

@@ -6,28 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.markup import escape
 from rich.table import Table
 
+from dialogue.core.console import CommandStream
 from dialogue.core.errors import DomainError
 from dialogue.demo import cycle_loader, document_loader, event_loader, loader
 
 # Console width from which the logins table gets one column per field.
 WIDE = 130
-
-
-class _Stream:
-    """Lets rich write through the command's stdout without an added line ending."""
-
-    def __init__(self, wrapper):
-        self._wrapper = wrapper
-
-    def write(self, text: str) -> int:
-        self._wrapper.write(text, ending="")
-        return len(text)
-
-    def flush(self) -> None:
-        self._wrapper.flush()
-
-    def isatty(self) -> bool:
-        return self._wrapper.isatty()
 
 
 class Command(BaseCommand):
@@ -44,7 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         quiet = options["verbosity"] == 0
-        stream = None if quiet else _Stream(self.stdout)
+        stream = None if quiet else CommandStream(self.stdout)
         started = time.monotonic()
         try:
             counts = loader.load_all(stdout=stream)

@@ -5,24 +5,8 @@ from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from dialogue.core.console import CommandStream
 from dialogue.documents import search
-
-
-class _Stream:
-    """Lets rich write through the command's stdout without an added line ending."""
-
-    def __init__(self, wrapper):
-        self._wrapper = wrapper
-
-    def write(self, text: str) -> int:
-        self._wrapper.write(text, ending="")
-        return len(text)
-
-    def flush(self) -> None:
-        self._wrapper.flush()
-
-    def isatty(self) -> bool:
-        return self._wrapper.isatty()
 
 
 class Command(BaseCommand):
@@ -34,7 +18,7 @@ class Command(BaseCommand):
         if options["verbosity"] == 0:
             search.rebuild_index()
             return
-        console = Console(file=_Stream(self.stdout), highlight=False)
+        console = Console(file=CommandStream(self.stdout), highlight=False)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
