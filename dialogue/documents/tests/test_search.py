@@ -23,6 +23,8 @@ STAFF = Document.Visibility.STAFF
 DRAFT = Document.Status.DRAFT
 PUBLISHED = Document.Status.PUBLISHED
 WITHDRAWN = Document.Status.WITHDRAWN
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
