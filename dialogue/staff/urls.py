@@ -11,6 +11,7 @@ urlpatterns = [
     path("events/", include("dialogue.staff.event_urls")),
     path("documents/", include("dialogue.staff.document_urls")),
     path("notes/", include("dialogue.staff.note_urls")),
+    path("exports/", include("dialogue.staff.export_urls")),
     path(
         "members/export.csv",
         views.member_export,
