@@ -191,21 +191,22 @@ def note_issue(
         if version.status != LanguageVersion.Status.PUBLISHED:
             services.version_publish(actor=actor, version=version)
     document.refresh_from_db()
-    now = clock.now()
+    issued_at = clock.now()
+    if issued_on < today:
+        issued_at = datetime.datetime.combine(
+            issued_on, datetime.time(12), tzinfo=timezone.get_current_timezone()
+        )
     if document.status == Document.Status.DRAFT:
-        published_at = None
-        if issued_on < today:
-            published_at = datetime.datetime.combine(
-                issued_on, datetime.time(12), tzinfo=timezone.get_current_timezone()
-            )
         document = services.document_publish(
-            actor=actor, document=document, published_at=published_at
+            actor=actor,
+            document=document,
+            published_at=issued_at if issued_on < today else None,
         )
     for code in chosen:
         draft = drafts[code]
         before = audit.snapshot(draft, NOTE_FIELDS)
         draft.status = NoteDraft.Status.ISSUED
-        draft.issued_at = now
+        draft.issued_at = issued_at
         draft.document = document
         save_audited(draft, actor=actor, fields=NOTE_FIELDS, before=before, note=_("issued"))
     return document

@@ -202,4 +202,5 @@ def test_a_note_may_be_issued_with_an_earlier_date_but_not_a_future_one(world, s
         issued_on=datetime.date(2007, 6, 8),
     )
     assert document.published_at.date() == datetime.date(2007, 6, 8)
+    assert NoteDraft.objects.get(consultation=world.june).issued_at == document.published_at
     assert "8 June 2007" in " ".join(document.versions.get(language="en").text.split())
