@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dialogue.portal",
     "dialogue.staff",
     "dialogue.demo",
+    "dialogue.api",
 ]
 
 MIDDLEWARE = [

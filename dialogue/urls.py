@@ -8,6 +8,7 @@ admin.site.site_header = admin.site.site_title = "Dialogue"
 
 urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),
+    path("api/v1/", include("dialogue.api.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

@@ -192,3 +192,20 @@ def series_with_documents(user) -> QuerySet[PublicationSeries]:
     """The publication series holding at least one document the viewer may see, by name."""
     visible = documents_visible_to(user).filter(series__isnull=False).values("series")
     return PublicationSeries.objects.filter(pk__in=visible).order_by("name_en")
+
+
+def documents_filtered(
+    user, *, kind: str = "", cycle_year: int | None = None, event=None, series=None
+) -> QuerySet[Document]:
+    """The documents the viewer may see (as `documents_visible_to` decides), of one kind,
+    cycle (by its year), event id or series id when given; unordered."""
+    documents = documents_visible_to(user)
+    if kind:
+        documents = documents.filter(kind=kind)
+    if cycle_year is not None:
+        documents = documents.filter(cycle__year=cycle_year)
+    if event is not None:
+        documents = documents.filter(event_id=event)
+    if series is not None:
+        documents = documents.filter(series_id=series)
+    return documents

@@ -69,3 +69,31 @@ def person_for_user(user) -> Person | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Person.objects.select_related("delegation").filter(user=user).first()
+
+
+def persons_visible_to(
+    user, *, delegation: str = "", role: str = "", query: str = ""
+) -> QuerySet[Person]:
+    """The persons a viewer may list, with their delegation, affiliation and account:
+    everyone for staff, the persons of their own delegation for an active delegate or focal
+    point of a delegation, nobody for anyone else. Narrowed by a delegation code, a role
+    and words of the name or e-mail address."""
+    from dialogue.core.actors import has_staff_rights
+
+    persons = Person.objects.select_related("delegation", "organization", "user")
+    if not has_staff_rights(user):
+        own = person_for_user(user)
+        if own is None or not own.is_active or own.delegation_id is None:
+            return persons.none()
+        persons = persons.filter(delegation_id=own.delegation_id)
+    if delegation:
+        persons = persons.filter(delegation__code=delegation.upper())
+    if role:
+        persons = persons.filter(role=role)
+    for word in query.split():
+        persons = persons.filter(
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return persons

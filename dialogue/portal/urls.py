@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dialogue.portal import event_views, feed_views, survey_views, views
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+    path("tokens/", include("dialogue.portal.token_urls")),
     path("delegation/", views.delegation, name="delegation"),
     path("delegation/add/", views.delegate_add, name="delegate_add"),
     path("delegation/<int:person_id>/<str:action>/", views.delegate_action, name="delegate_action"),

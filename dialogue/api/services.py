@@ -1,0 +1,145 @@
+"""Writes of the API app: personal tokens and the records that make writes idempotent."""
+
+import datetime
+import hashlib
+import hmac
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dialogue.api.models import ApiToken, IdempotencyRecord
+from dialogue.core import audit, clock
+from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.services import save_audited
+
+TOKEN_SCHEME = "dlg"  # noqa: S105 - the label that starts every token, not a secret
+PREFIX_BYTES = 6
+SECRET_BYTES = 32
+MAX_ACTIVE_TOKENS = 20
+USAGE_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    prefix = secrets.token_hex(PREFIX_BYTES)
+    return prefix, f"{TOKEN_SCHEME}_{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
+
+
+@transaction.atomic
+def token_create(
+    *, actor, name: str, expires_at: datetime.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for the actor's own account and its secret, which is returned only here:
+    only its hash is stored. Refuses an empty or too long name, a past expiry and more than
+    MAX_ACTIVE_TOKENS usable tokens."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise NotPermitted(_("Log in to create an API token."))
+    name = str(name or "").strip()
+    if not name:
+        raise DomainError(_("Give the token a name."), field="name")
+    if len(name) > ApiToken._meta.get_field("name").max_length:
+        raise DomainError(_("Use at most 100 characters for the name."), field="name")
+    now = clock.now()
+    if expires_at is not None and expires_at <= now:
+        raise DomainError(_("Choose an expiry date in the future."), field="expires_at")
+    usable = [t for t in ApiToken.objects.filter(user=actor) if t.is_usable(now)]
+    if len(usable) >= MAX_ACTIVE_TOKENS:
+        raise DomainError(
+            _("You already have %(count)d tokens; revoke one you no longer use first.")
+            % {"count": MAX_ACTIVE_TOKENS},
+            field="name",
+        )
+    prefix, secret = _new_token()
+    token = ApiToken(
+        user=actor,
+        name=name,
+        prefix=prefix,
+        hash=token_hash(secret),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    save_audited(token, actor=actor, fields=["name", "prefix", "expires_at"])
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    """Revoke one of the actor's own tokens (staff may revoke anyone's); it stops working at
+    once. Revoking a revoked token changes nothing."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    is_owner = getattr(actor, "is_authenticated", False) and token.user_id == actor.pk
+    if not is_owner and not getattr(actor, "is_staff", False):
+        raise NotPermitted(_("You can only revoke your own tokens."))
+    if token.revoked_at is not None:
+        return token
+    before = audit.snapshot(token, ["revoked_at"])
+    token.revoked_at = clock.now()
+    return save_audited(token, actor=actor, fields=["revoked_at"], before=before)
+
+
+def token_authenticate(secret: str) -> ApiToken | None:
+    """The usable token whose hash matches `secret`, with its account, or None.
+
+    The secret is compared by hash in constant time; its last use is recorded to the
+    minute (bookkeeping, not an audited change)."""
+    parts = str(secret or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_SCHEME or not parts[1] or not parts[2]:
+        return None
+    candidate = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if candidate is None or not hmac.compare_digest(candidate.hash, token_hash(secret)):
+        return None
+    now = clock.now()
+    if not candidate.is_usable(now) or not candidate.user.is_active:
+        return None
+    if candidate.last_used_at is None or now - candidate.last_used_at >= USAGE_RESOLUTION:
+        ApiToken.objects.filter(pk=candidate.pk).update(last_used_at=now)
+        candidate.last_used_at = now
+    return candidate
+
+
+def idempotency_lookup(*, user, key: str, method: str, path: str, body: bytes):
+    """The recorded answer to an earlier request with this key, or None for a new key.
+
+    A key reused for another request (method, path or body) raises DomainError with code
+    "idempotency_key_reused"."""
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is None:
+        return None
+    same = (
+        record.method == method
+        and record.path == path
+        and hmac.compare_digest(record.request_hash, hashlib.sha256(body).hexdigest())
+    )
+    if not same:
+        raise DomainError(
+            _("This Idempotency-Key was already used for a different request."),
+            field="Idempotency-Key",
+            code="idempotency_key_reused",
+        )
+    return record
+
+
+def idempotency_store(
+    *, user, key: str, method: str, path: str, body: bytes, status_code: int, response_body: str
+) -> IdempotencyRecord:
+    """Keep the answer to a write sent with an Idempotency-Key; when a concurrent request
+    with the same key stored its answer first, that one is returned."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=hashlib.sha256(body).hexdigest(),
+                status_code=status_code,
+                response_body=response_body,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        return IdempotencyRecord.objects.get(user=user, key=key)
