@@ -584,9 +584,7 @@ def _register(actor, event: Event, person: Person, now) -> Registration:
         registered_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     save_audited(registration, actor=actor, fields=REGISTRATION_FIELDS)
-    own = getattr(actor, "person", None) if getattr(actor, "is_authenticated", False) else None
-    if actor is not INVITATION_LINK and (own is None or own.pk != person.pk):
-        _notify(registration, "registered")
+    _notify(registration, "registered")
     return registration
 
 

@@ -322,3 +322,9 @@ def test_the_invitation_link_of_a_full_event_puts_the_expert_on_the_waiting_list
     response = client.post(path, {"event": event.pk, "action": "register"}, follow=True)
     assert "waiting list, in position 1" in response.content.decode()
     assert Registration.objects.get(person=expert).status == Registration.Status.WAITING
+
+
+def test_the_events_page_links_to_the_persons_calendar(client, delegate):
+    _login(client, delegate)
+    response = client.get("/en/portal/events/")
+    assert 'href="/en/portal/events/calendar/"' in response.content.decode()

@@ -18,3 +18,9 @@ def test_delegate_cannot_open_the_admin(client, delegate):
     response = client.get("/en/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_staff_home_links_to_the_surveys(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get("/en/staff/")
+    assert 'href="/en/staff/surveys/"' in response.content.decode()
