@@ -35,8 +35,13 @@ FORMATS = {
 }
 
 
-def _context(note: Note, meta: Meta, *, print_: bool = False, prefix: str = "") -> dict:
-    return {"note": note, "meta": meta, "print": print_, "prefix": prefix}
+def _context(
+    note: Note, meta: Meta, *, print_: bool = False, prefix: str = "", top: int = 1
+) -> dict:
+    """What the templates need; `top` is the heading level of the note's title (2 when the
+    note is shown inside a page that has its own h1), its headings following below it."""
+    levels = {"title": top, "section": top + 1, "sub": top + 2, "minor": top + 3}
+    return {"note": note, "meta": meta, "print": print_, "prefix": prefix, "h": levels}
 
 
 def render_html(note: Note, meta: Meta) -> str:
@@ -45,8 +50,9 @@ def render_html(note: Note, meta: Meta) -> str:
 
 
 def render_fragment(note: Note, meta: Meta, *, prefix: str = "preview-") -> str:
-    """The note as an HTML fragment for a page (the staff preview); ids start with `prefix`."""
-    return render_to_string("documents/note/body.html", _context(note, meta, prefix=prefix))
+    """The note as an HTML fragment for a page (the staff preview), its title an h2 under
+    the page's own h1; ids start with `prefix`."""
+    return render_to_string("documents/note/body.html", _context(note, meta, prefix=prefix, top=2))
 
 
 def render_pdf(note: Note, meta: Meta) -> bytes:

@@ -257,3 +257,24 @@ def test_command_failing_to_write_leaves_the_existing_file_untouched(june, tmp_p
     assert f"Cannot write {target}" in str(caught.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+def test_the_preview_fragment_fits_under_the_pages_own_h1():
+    note = notes.parse(
+        "# Section\n\nFirst paragraph.\n\n## Sub\n\nSecond [link](https://a.example)."
+    )
+    meta = notes.Meta(
+        organization="Org",
+        dialogue="Dialogue",
+        title="TITLE",
+        subtitle="Sub",
+        issued_on=datetime.date(2007, 6, 8),
+        issued_on_text="8 June 2007",
+        language="en",
+    )
+    fragment = note_render.render_fragment(note, meta)
+    assert "<h1" not in fragment
+    assert '<h2 class="note-title">TITLE</h2>' in fragment
+    assert "<h3>Section</h3>" in fragment and "<h4>Sub</h4>" in fragment
+    standalone = note_render.render_html(note, meta)
+    assert '<h1 class="note-title">TITLE</h1>' in standalone and "<h2>Section</h2>" in standalone

@@ -42,8 +42,7 @@ pytestmark = pytest.mark.browser
 MAX_PAGES = 45
 PAGES_OF_A_KIND = 2
 LINKS = "a[href]:not([download])"
-# A page's own main heading; a document shown inside the page (a note's preview) has its own.
-PAGE_HEADINGS = "h1:not(.note-preview h1)"
+PAGE_HEADINGS = "h1"
 # Files and actions rather than pages, by address or view name.
 NOT_PAGES = re.compile(
     r"logout|download|feed|export|letter|/files/|\.(ics|csv|xlsx|pdf|docx|zip|json)$",

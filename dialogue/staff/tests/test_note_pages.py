@@ -128,7 +128,7 @@ def test_saving_refreshes_the_preview(staff_client, world):
     )
     html = response.content.decode()
     assert "The note has been saved." in html
-    assert "<h2>New heading</h2>" in html
+    assert "<h3>New heading</h3>" in html
     assert "A &lt;b&gt;new&lt;/b&gt; paragraph." in html
     world.draft.refresh_from_db()
     assert world.draft.version == 2
