@@ -147,7 +147,7 @@ def test_staff_close_the_survey_see_turnout_and_results_and_the_decision_sets_th
     assert f"Winner: {second.title_en}" in page.locator(".result-winner").first.inner_text()
 
     page.goto(f"{origin}/en/staff/cycles/{data.cycle.pk}/")
-    page.get_by_role("link", name="Record a decision").first.click()
+    page.get_by_role("link", name="Record the decision on the theme").click()
     page.get_by_label("Basis").select_option(value="survey")
     page.get_by_label("Survey", exact=True).select_option(value=str(data.survey.pk))
     page.get_by_label(second.title_en).check()
