@@ -149,13 +149,6 @@ def _country_name(code: str) -> str:
         return code
 
 
-def _places_left(event: Event) -> int | None:
-    if event.capacity is None:
-        return None
-    taken = Registration.objects.filter(event=event, status__in=services.PLACE_TAKEN).count()
-    return max(event.capacity - taken, 0)
-
-
 def event_out(event: Event) -> dict:
     """An event as its page shows it: dates as precisely as known, venue, partners,
     languages, interpretation offered, status, capacity and places left."""
@@ -179,7 +172,7 @@ def event_out(event: Event) -> dict:
             interpretation_offered(event) if event.interpretation_languages else []
         ),
         "capacity": event.capacity,
-        "places_left": _places_left(event),
+        "places_left": services.places_left(event),
         "requires_approval": event.requires_approval,
         "registration_open": closed is None,
         "registration_closed_reason": closed,

@@ -479,6 +479,14 @@ def _places_taken(event: Event) -> int:
     return Registration.objects.filter(event=event, status__in=PLACE_TAKEN).count()
 
 
+def places_left(event: Event) -> int | None:
+    """How many places are still free (registered and pending registrations hold one);
+    None for an event without a capacity."""
+    if event.capacity is None:
+        return None
+    return max(event.capacity - _places_taken(event), 0)
+
+
 def _place_status(event: Event) -> str:
     return (
         Registration.Status.PENDING if event.requires_approval else Registration.Status.REGISTERED

@@ -683,3 +683,17 @@ def test_a_title_with_line_breaks_never_breaks_an_email_header(
     (message,) = mail.outbox
     assert "\n" not in message.subject and "\r" not in message.subject
     assert message.recipients() == [person.email]
+
+
+def test_places_left_counts_the_places_held_never_below_zero():
+    event = _event(capacity=2)
+    member = MemberFactory(code="CHE")
+    assert services.places_left(event) == 2
+    registrations = [_register(PersonFactory(delegation=member), event) for _ in range(3)]
+    assert services.places_left(event) == 0
+    services.registration_cancel(actor=SYSTEM, registration=registrations[0])
+    # the first on the waiting list took the freed place
+    assert services.places_left(event) == 0
+    services.registration_cancel(actor=SYSTEM, registration=registrations[1])
+    assert services.places_left(event) == 1
+    assert services.places_left(_event(capacity=None)) is None
