@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "dialogue.staff",
     "dialogue.demo",
     "dialogue.api",
+    # The API documentation page serves its Swagger UI from these static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
