@@ -133,6 +133,8 @@ def install(api: NinjaAPI) -> None:
 
     def domain_error(request, exc: DomainError):
         fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
+        if exc.code == "stale":
+            return _respond(api, request, 409, error_body("conflict", exc.message, fields))
         code = exc.code if exc.code.startswith("idempotency_") else "domain_error"
         return _respond(api, request, 422, error_body(code, exc.message, fields))
 
