@@ -80,8 +80,9 @@ api = NinjaAPI(
     title="Dialogue API",
     version="1",
     description=gettext_lazy(
-        "Members, persons, cycles and documents of the dialogue. Authenticate with the "
-        "browser session or a personal API token sent as `Authorization: Bearer <token>`."
+        "Members, persons, cycles, surveys, events, documents, funding and exports of the "
+        "dialogue. Authenticate with the browser session or a personal API token sent as "
+        "`Authorization: Bearer <token>`."
     ),
     urls_namespace="api",
 )

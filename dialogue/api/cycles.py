@@ -50,7 +50,9 @@ def _consultation(consultation: Consultation) -> dict:
     }
 
 
-def _decision(decision: Decision) -> dict:
+def decision_out(decision: Decision) -> dict:
+    """A decision as the API shows it: what, how, when, on what evidence, and whether it
+    is still in force."""
     superseded_by = getattr(decision, "superseded_by", None)
     return {
         "id": decision.pk,
@@ -96,5 +98,5 @@ def get_cycle(request: HttpRequest, year: int = Path(..., ge=1, le=32767)):
         **_summary(overview.cycle),
         "proposals": themes,
         "consultations": [_consultation(c) for c in overview.consultations],
-        "decisions": [_decision(d) for d in overview.decisions],
+        "decisions": [decision_out(d) for d in overview.decisions],
     }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 
 from dialogue.api.auth import SIGNED_IN
-from dialogue.api.cycles import _decision
+from dialogue.api.cycles import decision_out
 from dialogue.api.idempotency import idempotent
 from dialogue.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
 from dialogue.api.schemas import DecisionOut, ErrorOut
@@ -417,6 +417,14 @@ def close_survey(request: HttpRequest, survey_id: int = SURVEY_ID):
     return survey_out(services.survey_close(actor=request.user, survey=survey))
 
 
+@router.post("/surveys/{survey_id}/publish-results", response={200: SurveyOut, **WRITE})
+@idempotent
+def publish_results(request: HttpRequest, survey_id: int = SURVEY_ID):
+    """Publish the results and receipt fingerprints of a closed survey (staff)."""
+    survey = _staff_survey(request, survey_id)
+    return survey_out(services.survey_publish_results(actor=request.user, survey=survey))
+
+
 @router.put("/surveys/{survey_id}/responses/{member_code}", response={200: ResponseOut, **WRITE})
 @idempotent
 def put_written_response(
@@ -456,7 +464,7 @@ def put_written_response(
 
 @router.post("/cycles/{year}/decisions", response={200: DecisionOut, **WRITE}, tags=["cycles"])
 @idempotent
-def record_decision(
+def recorddecision_out(
     request: HttpRequest, payload: DecisionIn, year: int = Path(..., ge=1, le=32767)
 ):
     """Record a decision on a consultation that agreed or a closed survey, and apply it
@@ -496,4 +504,4 @@ def record_decision(
         note=payload.note,
         supersedes=supersedes,
     )
-    return _decision(Decision.objects.prefetch_related("proposals").get(pk=decision.pk))
+    return decision_out(Decision.objects.prefetch_related("proposals").get(pk=decision.pk))

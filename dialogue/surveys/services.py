@@ -348,7 +348,7 @@ def survey_close(*, actor, survey: Survey, now: datetime.datetime | None = None)
     survey = _locked(survey)
     if survey.status != Survey.Status.OPEN:
         raise DomainError(_("Only a published survey can be closed."), code="not_open")
-    if now < survey.opens_at:
+    if now <= survey.opens_at:
         raise DomainError(
             _("The survey has not opened yet; change its opening instead of closing it."),
             code="not_open_yet",

@@ -288,6 +288,11 @@ def test_staff_publish_extend_and_close_a_survey(client, staff_headers, staff, m
     closed = _send(client, "post", f"{base}/close", {}, staff_headers)
     assert closed.status_code == 200
     assert closed.json()["status"] == "closed"
+    delegate_headers = {"HTTP_AUTHORIZATION": "Bearer nothing"}
+    assert _send(client, "post", f"{base}/publish-results", {}, delegate_headers).status_code == 401
+    results = _send(client, "post", f"{base}/publish-results", {}, staff_headers)
+    assert results.status_code == 200
+    assert Survey.objects.get(pk=draft.pk).status == Survey.Status.RESULTS_PUBLISHED
 
 
 def test_an_extension_to_an_earlier_time_is_refused_naming_the_field(

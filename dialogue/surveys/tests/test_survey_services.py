@@ -721,3 +721,12 @@ def test_only_the_secretariat_resolves_a_tie(staff_user, focal_point):
         services.question_record_tie_resolution(
             actor=focal_point.user, question=question, order=option_ids(question), note="Lot."
         )
+
+
+def test_a_survey_cannot_be_closed_at_the_very_instant_it_opens(staff_user):
+    survey = PublishedSurveyFactory(actor=staff_user, opens_at=OPENS + DAY, now=OPENS)
+    with pytest.raises(DomainError) as error:
+        services.survey_close(actor=staff_user, survey=survey, now=OPENS + DAY)
+    assert error.value.code == "not_open_yet"
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.OPEN
