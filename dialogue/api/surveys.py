@@ -245,6 +245,28 @@ def get_my_response(request: HttpRequest, survey_id: int = SURVEY_ID):
     return response_out(response)
 
 
+@router.get("/surveys/{survey_id}/responses/{member_code}", response={200: ResponseOut, **READ})
+def get_response(
+    request: HttpRequest,
+    survey_id: int = SURVEY_ID,
+    member_code: str = Path(..., min_length=1, max_length=20),
+):
+    """A delegation's current response: staff may read any; a delegate only their own
+    delegation's, and another delegation's answers 404 whether it exists or not."""
+    if has_staff_rights(request.user):
+        survey = _staff_survey(request, survey_id)
+        member = get_object_or_404(Member, code=member_code.upper())
+    else:
+        member = _require_respondent(request)
+        if member.code != member_code.upper():
+            raise Http404
+        survey = get_object_or_404(selectors.surveys_for_member(member), pk=survey_id)
+    response = selectors.response_for(survey, member)
+    if response is None:
+        raise Http404
+    return response_out(response)
+
+
 @router.put("/surveys/{survey_id}/response", response={200: ResponseOut, **WRITE})
 @idempotent
 def put_my_response(request: HttpRequest, payload: ResponseIn, survey_id: int = SURVEY_ID):

@@ -271,3 +271,28 @@ def test_a_written_response_for_an_unknown_delegation_is_not_found(client, at, s
     staff = bearer(make_token(StaffUserFactory()))
     path = f"/api/v1/surveys/{survey.pk}/responses/NOPE"
     assert _put(client, survey, _letter_body(survey), staff, path=path).status_code == 404
+
+
+def test_a_delegation_reads_its_own_response_by_code_but_another_one_is_not_found(
+    client, at, survey, member, headers
+):
+    _put(client, survey, _body(survey), headers)
+    own = client.get(f"/api/v1/surveys/{survey.pk}/responses/{member.code}", **headers)
+    assert own.status_code == 200
+    assert own.json()["member"] == member.code
+    other = MemberFactory()
+    other_headers = bearer(make_token(delegate_of(other)))
+    _put(client, survey, _body(survey), other_headers)
+    hidden = client.get(f"/api/v1/surveys/{survey.pk}/responses/{other.code}", **headers)
+    missing = client.get(f"/api/v1/surveys/{survey.pk}/responses/ZZZ", **headers)
+    # a response that exists and one that does not look the same
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+def test_staff_read_any_delegations_response(client, at, survey, member, headers, staff_user):
+    _put(client, survey, _body(survey), headers)
+    staff = bearer(make_token(staff_user))
+    response = client.get(f"/api/v1/surveys/{survey.pk}/responses/{member.code}", **staff)
+    assert response.status_code == 200
+    assert response.json()["receipt"] == Response.objects.get(member=member).receipt
