@@ -31,18 +31,23 @@ def _survey(pk: int) -> Survey:
     return get_object_or_404(Survey.objects.select_related("cycle"), pk=pk)
 
 
-@never_cache
-@staff_member_required
-def survey_responses_download(request, pk: int, file_format: str):
-    """A survey's responses, one row per delegation, as CSV or XLSX (404 for a draft)."""
+def _survey_export(request, pk: int, file_format: str, build) -> HttpResponse:
+    """One of a survey's exports as an attachment; 403 when refused, 404 for a draft."""
     survey = _survey(pk)
     try:
-        export = survey_responses_file(actor=request.user, survey=survey, file_format=file_format)
+        export = build(actor=request.user, survey=survey, file_format=file_format)
     except NotPermitted as error:
         raise PermissionDenied(error.message) from error
     except DomainError as error:
         raise Http404(error.message) from error
     return _attachment(export)
+
+
+@never_cache
+@staff_member_required
+def survey_responses_download(request, pk: int, file_format: str):
+    """A survey's responses, one row per delegation, as CSV or XLSX (404 for a draft)."""
+    return _survey_export(request, pk, file_format, survey_responses_file)
 
 
 @never_cache
@@ -50,14 +55,7 @@ def survey_responses_download(request, pk: int, file_format: str):
 def survey_results_download(request, pk: int, file_format: str):
     """A survey's results, one row per question and option, as CSV or XLSX (404 for a
     draft)."""
-    survey = _survey(pk)
-    try:
-        export = survey_results_file(actor=request.user, survey=survey, file_format=file_format)
-    except NotPermitted as error:
-        raise PermissionDenied(error.message) from error
-    except DomainError as error:
-        raise Http404(error.message) from error
-    return _attachment(export)
+    return _survey_export(request, pk, file_format, survey_results_file)
 
 
 @never_cache
