@@ -688,6 +688,10 @@ def _restore_postgresql(snapshot: Path, database: dict[str, Any]) -> dict[str, i
     )
     with _pg_connect(database) as db, db.cursor() as cursor:
         counts, _migrations_applied = _pg_state(cursor)
+    # pg_restore leaves the planner without statistics: without them a full-text search
+    # can take seconds instead of milliseconds until autovacuum gets to the tables.
+    with _pg_connect(database, autocommit=True) as db:
+        db.execute("ANALYZE")
     return counts
 
 
