@@ -3,10 +3,9 @@ showing a caller only what the website shows them."""
 
 from django.db.models import F
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from ninja import Path, Query, Router
 
 from dialogue.api.auth import ANYONE
@@ -30,9 +29,9 @@ from dialogue.api.schemas import (
 from dialogue.cycles import selectors as cycle_selectors
 from dialogue.cycles.models import Cycle
 from dialogue.documents import selectors
+from dialogue.documents.downloads import file_response
 from dialogue.documents.models import Document, LanguageVersion
 from dialogue.documents.search import SearchResults, search_documents
-from dialogue.site.document_views import download_name
 
 router = Router(tags=["documents"], auth=ANYONE)
 MAX_ID = 2**63 - 1
@@ -189,12 +188,8 @@ def download_version(
         raise LanguageVersion.DoesNotExist
     version = selectors.version_for_download(request.user, version.pk)
     try:
-        handle = version.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:
+        response = file_response(version)
+    except FileNotFoundError as error:
         raise LanguageVersion.DoesNotExist from error
-    response = FileResponse(handle, content_type=version.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, download_name(version))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
     patch_cache_control(response, private=True, no_store=True)
     return response

@@ -1,17 +1,14 @@
 """The public website's publications: the list, a series, a document and its files."""
 
-from pathlib import PurePath
-
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from dialogue.cycles.selectors import cycle_list
 from dialogue.documents import selectors
+from dialogue.documents.downloads import file_response
 from dialogue.documents.models import Document, LanguageVersion, PublicationSeries
 from dialogue.site.cache import public_page
 
@@ -105,15 +102,6 @@ def document_detail(request, pk: int):
     )
 
 
-def download_name(version: LanguageVersion) -> str:
-    """A safe file name for a download: the document's English title, language, extension."""
-    stem = slugify(version.document.title_en)[:80] or "document"
-    suffix = PurePath(version.original_name).suffix.lower()
-    if not suffix[1:].isalnum() or len(suffix) > 8:
-        suffix = ""
-    return f"{stem}-{version.language}{suffix}"
-
-
 def download(request, version_pk: int):
     """A language version's file as an attachment, when the viewer may download it.
 
@@ -125,13 +113,9 @@ def download(request, version_pk: int):
     except LanguageVersion.DoesNotExist as error:
         raise Http404 from error
     try:
-        handle = version.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:
+        response = file_response(version)
+    except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(handle, content_type=version.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, download_name(version))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
     document = version.document
     if (
         document.visibility == Document.Visibility.PUBLIC

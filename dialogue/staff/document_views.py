@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.documents import selectors, services
+from dialogue.documents.downloads import file_response
 from dialogue.documents.models import Document, LanguageVersion
 from dialogue.staff.document_forms import (
     ConfirmForm,
@@ -211,18 +212,9 @@ def version_download(request, pk: int):
     except LanguageVersion.DoesNotExist:
         raise Http404(_("There is no such file.")) from None
     try:
-        handle = version.file.open("rb")
-    except (FileNotFoundError, ValueError):
+        return file_response(version, filename=version.original_name)
+    except FileNotFoundError:
         raise Http404(_("The file is missing from the storage.")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=version.original_name,
-        content_type=version.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
 
 
 def _action(request, document: Document, *, form_class, act, done: str, initial=None, **page):

@@ -16,6 +16,7 @@ from icalendar import Calendar
 from dialogue.core import clock
 from dialogue.cycles.models import Cycle
 from dialogue.cycles.tests.factories import CycleFactory
+from dialogue.documents.downloads import download_name
 from dialogue.documents.models import Document, LanguageVersion
 from dialogue.events.models import Event, Registration
 from dialogue.events.tests.factories import EventFactory
@@ -30,7 +31,6 @@ from dialogue.portal.tests.browser_steps import (
     open_theme_survey,
     user,
 )
-from dialogue.site.document_views import download_name
 from dialogue.surveys import services as surveys
 from dialogue.surveys.models import Response, Survey
 from dialogue.testing.browser import save_screenshot
