@@ -37,8 +37,8 @@ NPM_DEBIAN_PACKAGES := $(if $(shell command -v npm),,nodejs npm)
 TEST_DEBIAN_PACKAGES := gettext postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	chromium $(NPM_DEBIAN_PACKAGES)
 
-.PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages \
-	test-sqlite test-postgres bench install install-test clean distclean
+.PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages check-security \
+	test-both test-sqlite test-postgres bench install install-test clean distclean
 
 help:
 	@echo "make demo          install, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -126,9 +126,27 @@ demo: install compilemessages
 
 # --- checks and tests -------------------------------------------------------
 
-test: install-test compilemessages lint check-migrations check-deploy check-messages test-sqlite test-postgres
+test: install-test compilemessages lint check-migrations check-deploy check-messages check-security test-both
 	@echo
 	@echo "All checks passed."
+
+# The two databases' suites run side by side (each waits on its database and browser much of
+# the time); each one's output is shown as it comes, its lines marked with the database's name.
+test-both: install-test compilemessages
+	@echo "==> Test suites on SQLite and PostgreSQL, side by side"
+	@set +e; \
+	$(MAKE) test-sqlite 2>&1 | sed -u 's/^/[sqlite] /' & sqlite=$$!; \
+	$(MAKE) test-postgres 2>&1 | sed -u 's/^/[postgres] /' & postgres=$$!; \
+	wait $$sqlite; sqlite_status=$$?; wait $$postgres; postgres_status=$$?; \
+	echo "SQLite suite: $$( [ $$sqlite_status -eq 0 ] && echo passed || echo FAILED )"; \
+	echo "PostgreSQL suite: $$( [ $$postgres_status -eq 0 ] && echo passed || echo FAILED )"; \
+	[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
+
+# Static analysis: bandit finds nothing of medium severity and confidence or above.
+check-security: install-test
+	@echo "==> bandit"
+	$(BIN)/bandit -q -r dialogue -x '*/tests/*,*/migrations/*' \
+		--severity-level medium --confidence-level medium
 
 lint: install-test
 	@echo "==> ruff"

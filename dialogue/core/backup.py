@@ -161,11 +161,23 @@ def _sqlite_tables(db: sqlite3.Connection) -> list[str]:
     return [name for (name,) in rows]
 
 
+def _table_sql(table: str, schema: str) -> str:
+    """A quoted table name; names come from the database's own catalogue, never from input."""
+    return f"{_quote(schema)}.{_quote(table)}" if schema else _quote(table)
+
+
+def _count_sql(table: str, schema: str = "") -> str:
+    """SQL counting the rows of a catalogue table."""
+    return f"SELECT count(*) FROM {_table_sql(table, schema)}"  # noqa: S608  # nosec B608
+
+
+def _any_row_sql(table: str, schema: str = "") -> str:
+    """SQL finding whether a catalogue table has a row."""
+    return f"SELECT 1 FROM {_table_sql(table, schema)} LIMIT 1"  # noqa: S608
+
+
 def _sqlite_state(db: sqlite3.Connection) -> tuple[dict[str, int], dict[str, str]]:
-    counts = {
-        table: db.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]  # noqa: S608
-        for table in _sqlite_tables(db)
-    }
+    counts = {table: db.execute(_count_sql(table)).fetchone()[0] for table in _sqlite_tables(db)}
     return counts, _migrations(db.execute, "django_migrations" in counts)
 
 
@@ -180,7 +192,7 @@ def _pg_tables(cursor) -> list[str]:
 def _pg_state(cursor) -> tuple[dict[str, int], dict[str, str]]:
     counts = {}
     for table in _pg_tables(cursor):
-        cursor.execute(f"SELECT count(*) FROM public.{_quote(table)}")  # noqa: S608
+        cursor.execute(_count_sql(table, schema="public"))
         counts[table] = cursor.fetchone()[0]
 
     def execute(sql):
@@ -516,7 +528,7 @@ def _sqlite_has_data(path: Path) -> bool:
             if kind == "table" and not name.startswith("sqlite_")
         ]
         return any(
-            db.execute(f"SELECT 1 FROM {_quote(table)} LIMIT 1").fetchone()  # noqa: S608
+            db.execute(_any_row_sql(table)).fetchone()
             for table in tables
             if table not in BOOKKEEPING_TABLES
         )
@@ -531,7 +543,7 @@ def _pg_has_data(database: dict[str, Any]) -> bool:
         for table in _pg_tables(cursor):
             if table in BOOKKEEPING_TABLES:
                 continue
-            cursor.execute(f"SELECT 1 FROM public.{_quote(table)} LIMIT 1")  # noqa: S608
+            cursor.execute(_any_row_sql(table, schema="public"))
             if cursor.fetchone():
                 return True
     return False
