@@ -63,6 +63,43 @@ def _english_unless_a_test_says_otherwise():
     translation.activate("en")
 
 
+@pytest.fixture(autouse=True)
+def _test_client_logins_as_in_a_browser(monkeypatch):
+    """`client.login` passes a request from 127.0.0.1, as a browser's log-in would, so the
+    log-in throttle checks it like any other. `client.force_login`, which skips the password,
+    also stands for the second factor of a staff account: its session is marked as passed
+    with a real confirmed TOTP device (tests of the second factor log in with the form)."""
+    from django.http import HttpRequest
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dialogue.members import two_factor
+
+    login, force_login = Client.login, Client.force_login
+
+    def login_from_a_browser(self, **credentials):
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.method = "POST"
+            request.META["REMOTE_ADDR"] = "127.0.0.1"
+            credentials["request"] = request
+        return login(self, **credentials)
+
+    def force_login_past_the_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        if two_factor.requires_second_factor(user):
+            device = two_factor.confirmed_device(user) or TOTPDevice.objects.create(
+                user=user, name="Test authenticator", confirmed=True
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "login", login_from_a_browser)
+    monkeypatch.setattr(Client, "force_login", force_login_past_the_second_factor)
+
+
 @pytest.fixture
 def staff_user(db):
     return StaffUserFactory()
@@ -83,4 +120,8 @@ def delegate(db, member_state):
     return PersonFactory(delegation=member_state, with_account=True)
 
 
+from dialogue.mail.testing import (  # noqa: E402, F401
+    _mail_leaves_when_the_code_under_test_commits,
+    real_commits,
+)
 from dialogue.testing.browser import browser, page, pytest_collection_modifyitems  # noqa: E402, F401

@@ -4,10 +4,12 @@ DIALOGUE_ENV=production requires SECRET_KEY and ALLOWED_HOSTS and turns on every
 transport-security setting; anything else is a development set-up on SQLite.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # Before dialogue.members: its audit of a failed log-in reads what axes decided.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "dialogue.core",
     "dialogue.members",
     "dialogue.cycles",
@@ -60,6 +66,7 @@ INSTALLED_APPS = [
     "dialogue.events",
     "dialogue.funding",
     "dialogue.documents",
+    "dialogue.mail",
     "dialogue.site",
     "dialogue.portal",
     "dialogue.staff",
@@ -67,10 +74,15 @@ INSTALLED_APPS = [
     "dialogue.api",
     # The API documentation page serves its Swagger UI from these static files, not a CDN.
     "ninja",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before any middleware that may answer by itself, so that every answer has these headers.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "dialogue.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,8 +90,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dialogue.core.middleware.RequestContextMiddleware",
+    "dialogue.core.middleware.SessionExpiryMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dialogue.members.two_factor.SecondFactorMiddleware",
+    # Last, as axes requires: it turns a refused log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Shared by every application process: the public pages' short-lived copies live here.
@@ -188,6 +209,14 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Dialogue <dialogue@localhost>")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Waits (seconds) before each further attempt to send an e-mail; after the last one it is
+# marked failed for the staff. An attempt may take MAIL_SENDING_LEASE seconds before the
+# sweep (`dialogue mail-retry`) hands the e-mail to another worker.
+MAIL_RETRY_DELAYS = [
+    int(seconds) for seconds in env_list("MAIL_RETRY_DELAYS", "60,300,900,3600,14400")
+]
+MAIL_SENDING_LEASE = int(os.environ.get("MAIL_SENDING_LEASE", "600"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 ORGANIZATION_NAME = os.environ.get("ORGANIZATION_NAME") or _(
     "International Organization for Migration"
@@ -201,7 +230,33 @@ TASKS = {
     }
 }
 
-SESSION_COOKIE_AGE = 8 * 3600
+# Sessions end after 12 hours in all, or after 15 minutes (staff) or 30 minutes (others)
+# without a request (dialogue.core.middleware.SessionExpiryMiddleware).
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_IDLE_SECONDS_STAFF = 15 * 60
+
+# The client's address is REMOTE_ADDR, or behind a TLS proxy the address the proxy added
+# last to X-Forwarded-For (dialogue.core.middleware.client_address).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+
+# Log-in throttling (django-axes, counted in the database so every app process sees it):
+# limits and windows are in dialogue.members.login_throttle.
+AXES_HANDLER = "dialogue.members.login_throttle.LoginThrottle"
+AXES_FAILURE_LIMIT = 10
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "dialogue.members.login_throttle.login_name"
+AXES_CLIENT_IP_CALLABLE = "dialogue.core.middleware.client_address"
+AXES_LOCKOUT_CALLABLE = "dialogue.members.login_throttle.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+
+# Staff accounts pass a TOTP code after the password (dialogue.members.two_factor).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Dialogue")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
@@ -210,10 +265,32 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Pages run, style and load only the site's own files: no inline script, inline style or
+# event-handler attribute, and no page may be framed. A response that already carries a
+# policy (a document download's `sandbox`) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "upgrade-insecure-requests": PRODUCTION,
+    }
+}
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # "__Host-": browsers accept these cookies only over HTTPS, for this host alone, path "/".
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -230,3 +307,16 @@ LOGGING = {
 }
 FUNDING_REPORTING_CURRENCY = os.environ.get("FUNDING_REPORTING_CURRENCY", "USD")
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024)))
+
+# Requests each caller may make per window: scope -> (requests, window in seconds), counted
+# in the database by dialogue.core.ratelimit; a scope set to None is not limited.
+# RATE_LIMIT_FACTOR multiplies every limit (load tests submit far faster than people do).
+RATE_LIMITS = {
+    "api": (600, 60),  # per account (token or session)
+    "api_anonymous": (120, 60),  # per IP address, also for refused credentials
+    "submission_delegation": (30, 60),  # response submissions per delegation
+    "submission_person": (20, 60),  # response submissions per person
+    "upload": (60, 3600),  # document files, member files and written responses, per user
+    "export": (60, 3600),  # exports and archives, per user
+}
+RATE_LIMIT_FACTOR = int(os.environ.get("RATE_LIMIT_FACTOR", "1"))

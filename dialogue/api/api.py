@@ -9,10 +9,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation.trans_real import parse_accept_lang_header
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import ValidationError
 
 from dialogue.api import cycles, documents, errors, members, persons
+from dialogue.api.auth import RateLimit
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -76,7 +77,30 @@ def guard_request(run):
     return guarded
 
 
-api = NinjaAPI(
+TOO_MANY_REQUESTS = {
+    "description": "Too many requests: the caller is over a rate limit (code rate_limited).",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+class DialogueAPI(NinjaAPI):
+    """The API, whose every operation may answer 429 when its caller is over a rate limit."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault(429, TOO_MANY_REQUESTS)
+        return schema
+
+
+api = DialogueAPI(
     title="Dialogue API",
     version="1",
     description=gettext_lazy(
@@ -85,6 +109,10 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>`."
     ),
     urls_namespace="api",
+    # Served from the bundled static files; the online validator badge would load an
+    # image from another site, which the Content-Security-Policy refuses.
+    docs=Swagger(settings={"validatorUrl": "none"}),
+    throttle=RateLimit(),
 )
 errors.install(api)
 api.add_decorator(guard_request, mode="view")

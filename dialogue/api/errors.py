@@ -11,9 +11,11 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Request
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from dialogue.core import ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.middleware import current_ip
 
 logger = logging.getLogger("dialogue.api")
 JSON = "application/json; charset=utf-8"
@@ -77,6 +79,11 @@ def payload_too_large(limit: int) -> ApiError:
     )
 
 
+def rate_limited(error: ratelimit.RateLimited) -> ApiError:
+    """The error for a caller over a rate limit: 429, to retry after `error.retry_after` s."""
+    return ApiError(429, "rate_limited", error.message)
+
+
 def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
     """The JSON body of an error."""
     return {"error": {"code": code, "message": str(message), "fields": fields or []}}
@@ -108,6 +115,12 @@ def install(api: NinjaAPI) -> None:
     """Answer every error of `api` in the one JSON shape."""
 
     def api_error(request, exc: ApiError):
+        if isinstance(exc, NotAuthenticated):
+            # Refused credentials count against the address, so guessing tokens is slow.
+            counter = (ratelimit.API_ANONYMOUS, ratelimit.address_key(current_ip()))
+            decision = ratelimit.hit(counter)
+            if not decision.allowed:
+                return too_many(request, decision.error())
         response = _respond(api, request, exc.status, error_body(exc.code, exc.message, exc.fields))
         if isinstance(exc, NotAuthenticated):
             challenge = 'Bearer realm="api"'
@@ -115,6 +128,17 @@ def install(api: NinjaAPI) -> None:
                 challenge += ', error="invalid_token"'
             response["WWW-Authenticate"] = challenge
         return response
+
+    def too_many(request, exc: ratelimit.RateLimited):
+        response = api_error(request, rate_limited(exc))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    def throttled(request, exc: Throttled):
+        decision = getattr(request, "rate_limit", None)
+        if decision is not None and not decision.allowed:
+            return too_many(request, decision.error())
+        return too_many(request, ratelimit.RateLimited(ratelimit.API, exc.wait or 60))
 
     def validation_error(request, exc: ValidationError):
         fields = [
@@ -179,6 +203,8 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(Replay, replay)
     api.add_exception_handler(RequestDataTooBig, too_big)
     api.add_exception_handler(ApiError, api_error)
+    api.add_exception_handler(ratelimit.RateLimited, too_many)
+    api.add_exception_handler(Throttled, throttled)
     api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(NotPermitted, not_permitted)
     api.add_exception_handler(DomainError, domain_error)

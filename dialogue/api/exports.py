@@ -1,17 +1,19 @@
 """Downloads for the secretariat: the member file, a survey's responses and results, an
 event's participants, the funding of the activities and a cycle's archive. Each operation
 calls one export function, which holds the rules and notes the export in the audit trail,
-and sends its file as an attachment the browser must not sniff."""
+and sends its file as an attachment the browser must not sniff. Each export counts
+against the caller's export limit (429, code "rate_limited", over it)."""
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from ninja import Path, Query, Router
 
-from dialogue.api.auth import SIGNED_IN
+from dialogue.api.auth import SIGNED_IN, RateLimit, per_account
 from dialogue.api.event_schemas import MAX_ID, ExportFormat, FundingTable
 from dialogue.api.funding import cycle_or_none
 from dialogue.api.schemas import ErrorOut
+from dialogue.core import ratelimit
 from dialogue.core.actors import require_staff
 from dialogue.core.tables import CONTENT_TYPES
 from dialogue.cycles import selectors as cycle_selectors
@@ -24,7 +26,7 @@ from dialogue.members.services import members_export
 from dialogue.surveys.exports import survey_responses_file, survey_results_file
 from dialogue.surveys.models import Survey
 
-router = Router(tags=["exports"], auth=SIGNED_IN)
+router = Router(tags=["exports"], auth=SIGNED_IN, throttle=RateLimit(per_account(ratelimit.EXPORT)))
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 

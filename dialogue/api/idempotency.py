@@ -10,16 +10,23 @@ Usage, on a write operation of a router:
 The first answer (anything but a server error) is kept per account and key; the same key
 with another method, path or body is refused (422, code "idempotency_key_reused"). A key
 is honoured for a logged-in caller or a token only; anonymous requests ignore it.
+
+The write and the record of its answer are one transaction, committed before the answer
+leaves: a crash either keeps both (a retry gets the recorded answer) or neither (a retry
+writes afresh), so a retried request can never write twice. A request refused by the
+domain leaves none of its own writes behind; a server error keeps nothing at all.
 """
 
 import functools
+import sys
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.decorators import decorate_view
 
 from dialogue.api import services
-from dialogue.api.errors import ApiError, Replay, replayed_response
+from dialogue.api.errors import ApiError, Replay
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -38,46 +45,74 @@ def _key(request: HttpRequest) -> str | None:
     return key
 
 
-def _store_first_answer(run):
+def _open_transaction(request: HttpRequest) -> None:
+    """Open the request's transaction once it is authenticated and counted: rate limits
+    count in autocommit, before it, so that a refused request still counts."""
+    atomic = transaction.atomic()
+    atomic.__enter__()
+    request._idempotency_transaction = atomic
+
+
+def _close_transaction(request: HttpRequest, response) -> None:
+    """Keep the answer under the request's key and commit, before the answer is sent; a
+    server error rolls everything back."""
+    atomic = request.__dict__.pop("_idempotency_transaction", None)
+    if atomic is None:
+        return
+    record = request.__dict__.pop("_idempotency_record", None)
+    try:
+        if response.status_code >= 500 or transaction.get_rollback():
+            transaction.set_rollback(True)
+        elif record is not None and response.streaming:
+            record.delete()
+        elif record is not None:
+            services.idempotency_answer(
+                record=record,
+                status_code=response.status_code,
+                response_body=response.content.decode(),
+            )
+    except BaseException:
+        atomic.__exit__(*sys.exc_info())
+        raise
+    atomic.__exit__(None, None, None)
+
+
+def _in_one_transaction(run):
     @functools.wraps(run)
-    def stored(request: HttpRequest, **path_values):
-        response = run(request, **path_values)
-        key = getattr(request, "_idempotency_key", None)
-        if key is None or response.status_code >= 500 or response.streaming:
-            return response
-        record = services.idempotency_store(
-            user=request.user,
-            key=key,
-            method=request.method,
-            path=request.path,
-            body=request.body,
-            status_code=response.status_code,
-            response_body=response.content.decode(),
-        )
-        if record.response_body != response.content.decode():
-            return replayed_response(record)
+    def answered(request: HttpRequest, **path_values):
+        try:
+            response = run(request, **path_values)
+        except BaseException:
+            atomic = request.__dict__.pop("_idempotency_transaction", None)
+            if atomic is not None:
+                atomic.__exit__(*sys.exc_info())
+            raise
+        _close_transaction(request, response)
         return response
 
-    return stored
+    return answered
 
 
 def idempotent(view):
-    """Make a write operation answer a repeated Idempotency-Key with its first answer."""
+    """Make a write operation answer a repeated Idempotency-Key with its first answer, and
+    commit its writes together with that answer before the answer is sent."""
 
     @functools.wraps(view)
     def checked(request: HttpRequest, *args, **kwargs):
         key = _key(request)
+        _open_transaction(request)
         if key is not None:
-            record = services.idempotency_lookup(
+            record, new = services.idempotency_claim(
                 user=request.user,
                 key=key,
                 method=request.method,
                 path=request.path,
                 body=request.body,
             )
-            if record is not None:
+            if not new:
                 raise Replay(record)
-            request._idempotency_key = key
-        return view(request, *args, **kwargs)
+            request._idempotency_record = record
+        with transaction.atomic():
+            return view(request, *args, **kwargs)
 
-    return decorate_view(_store_first_answer)(checked)
+    return decorate_view(_in_one_transaction)(checked)

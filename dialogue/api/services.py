@@ -124,22 +124,56 @@ def idempotency_lookup(*, user, key: str, method: str, path: str, body: bytes):
     return record
 
 
-def idempotency_store(
-    *, user, key: str, method: str, path: str, body: bytes, status_code: int, response_body: str
-) -> IdempotencyRecord:
-    """Keep the answer to a write sent with an Idempotency-Key; when a concurrent request
-    with the same key stored its answer first, that one is returned."""
+def idempotency_claim(
+    *, user, key: str, method: str, path: str, body: bytes
+) -> tuple[IdempotencyRecord, bool]:
+    """Reserve `key` for this request inside the caller's transaction.
+
+    Returns (record, True) for a new key: a placeholder that `idempotency_answer` completes
+    in the same transaction, so the key and the write it guards commit together or not at
+    all. Returns (earlier record, False) when the key was answered before, also when a
+    concurrent request with the key committed first (this one waits for it). A key reused
+    for another request raises DomainError with code "idempotency_key_reused"."""
+    earlier = idempotency_lookup(user=user, key=key, method=method, path=path, body=body)
+    if earlier is not None:
+        return earlier, False
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(
+            record = IdempotencyRecord.objects.create(
                 user=user,
                 key=key,
                 method=method,
                 path=path,
                 request_hash=hashlib.sha256(body).hexdigest(),
-                status_code=status_code,
-                response_body=response_body,
+                status_code=0,
+                response_body="",
                 created_at=clock.now(),
             )
     except IntegrityError:
-        return IdempotencyRecord.objects.get(user=user, key=key)
+        earlier = idempotency_lookup(user=user, key=key, method=method, path=path, body=body)
+        if earlier is None:
+            raise
+        return earlier, False
+    return record, True
+
+
+def idempotency_answer(
+    *, record: IdempotencyRecord, status_code: int, response_body: str
+) -> IdempotencyRecord:
+    """Keep the answer to the request that claimed `record`, to be replayed on a retry."""
+    record.status_code = status_code
+    record.response_body = response_body
+    record.save(update_fields=["status_code", "response_body"])
+    return record
+
+
+@transaction.atomic
+def idempotency_store(
+    *, user, key: str, method: str, path: str, body: bytes, status_code: int, response_body: str
+) -> IdempotencyRecord:
+    """Keep the answer to a write sent with an Idempotency-Key; when the key was answered
+    before, that first answer is returned unchanged."""
+    record, new = idempotency_claim(user=user, key=key, method=method, path=path, body=body)
+    if not new:
+        return record
+    return idempotency_answer(record=record, status_code=status_code, response_body=response_body)

@@ -17,6 +17,8 @@ ResponseChannel = Literal[tuple(Response.Channel.values)]
 
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A chosen option is a JSON number: "1" or true is refused, not read as option 1.
+OptionId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 Comment = Annotated[str, Field(max_length=2000)]
 Title = Annotated[str, Field(max_length=300)]
 Text = Annotated[str, Field(max_length=20000)]
@@ -96,7 +98,7 @@ class ResponseOut(Schema):
 
 
 class ResponseIn(Input):
-    answers: dict[Id, Annotated[list[Id], Field(max_length=100)]] = Field(
+    answers: dict[Id, Annotated[list[OptionId], Field(max_length=100)]] = Field(
         description="For each question id, the chosen option ids (in order of preference "
         "for a ranking).",
         max_length=200,
@@ -109,6 +111,7 @@ class ResponseIn(Input):
     comment: str = Field("", max_length=5000)
     expected_version: int | None = Field(
         None,
+        strict=True,
         ge=0,
         le=2**31 - 1,
         description="The version this answer replaces (0: none yet); a newer one gives 409.",
@@ -123,7 +126,7 @@ class LetterIn(Input):
 
 
 class WrittenResponseIn(Input):
-    answers: dict[Id, Annotated[list[Id], Field(max_length=100)]] = Field(max_length=200)
+    answers: dict[Id, Annotated[list[OptionId], Field(max_length=100)]] = Field(max_length=200)
     option_comments: dict[Id, Comment] = Field(default_factory=dict, max_length=500)
     comment: str = Field("", max_length=5000)
     letter: LetterIn

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 
-from dialogue.api.auth import SIGNED_IN
+from dialogue.api.auth import SIGNED_IN, RateLimit, per_account
 from dialogue.api.cycles import decision_out
 from dialogue.api.idempotency import idempotent
 from dialogue.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, paginate
@@ -35,6 +35,7 @@ from dialogue.api.survey_schemas import (
     SurveyStatus,
     WrittenResponseIn,
 )
+from dialogue.core import ratelimit
 from dialogue.core.actors import has_staff_rights, require_staff
 from dialogue.core.errors import DomainError
 from dialogue.cycles import selectors as cycle_selectors
@@ -56,12 +57,23 @@ WRITE = {**READ, 400: ErrorOut, 409: ErrorOut, 413: ErrorOut}
 
 
 def _respondent(request: HttpRequest) -> Member | None:
-    """The delegation the caller may answer for (active delegate or focal point), if any."""
-    person = member_selectors.person_for_user(request.user)
-    member = person.delegation if person else None
-    if member is not None and selectors.can_respond(request.user, member):
-        return member
-    return None
+    """The delegation the caller may answer for (active delegate or focal point), if any;
+    found once per request."""
+    if not hasattr(request, "_respondent"):
+        person = member_selectors.person_for_user(request.user)
+        member = person.delegation if person else None
+        if member is not None and not selectors.can_respond(request.user, member):
+            member = None
+        request._respondent = member
+    return request._respondent
+
+
+def _submission_counters(request: HttpRequest) -> list[ratelimit.Counter]:
+    """A response submission counts against its delegation's and its person's limits."""
+    member = _respondent(request)
+    if member is None:
+        return []
+    return ratelimit.submission_counters(member_id=member.pk, user=request.user)
 
 
 def _require_respondent(request: HttpRequest) -> Member:
@@ -267,11 +279,16 @@ def get_response(
     return response_out(response)
 
 
-@router.put("/surveys/{survey_id}/response", response={200: ResponseOut, **WRITE})
+@router.put(
+    "/surveys/{survey_id}/response",
+    response={200: ResponseOut, **WRITE},
+    throttle=RateLimit(_submission_counters),
+)
 @idempotent
 def put_my_response(request: HttpRequest, payload: ResponseIn, survey_id: int = SURVEY_ID):
     """Answer for the caller's delegation, or replace its answer until the close. With
-    `expected_version` the answer is stored only over that version (409 otherwise)."""
+    `expected_version` the answer is stored only over that version (409 otherwise).
+    A delegation and a person may submit only so often (429, code "rate_limited")."""
     member = _require_respondent(request)
     survey = get_object_or_404(selectors.surveys_for_member(member), pk=survey_id)
     _submit(
@@ -447,7 +464,11 @@ def publish_results(request: HttpRequest, survey_id: int = SURVEY_ID):
     return survey_out(services.survey_publish_results(actor=request.user, survey=survey))
 
 
-@router.put("/surveys/{survey_id}/responses/{member_code}", response={200: ResponseOut, **WRITE})
+@router.put(
+    "/surveys/{survey_id}/responses/{member_code}",
+    response={200: ResponseOut, **WRITE},
+    throttle=RateLimit(per_account(ratelimit.UPLOAD)),
+)
 @idempotent
 def put_written_response(
     request: HttpRequest,

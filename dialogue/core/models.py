@@ -23,6 +23,7 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", _("Logged out")
         IMPORT = "import", _("Imported")
         EXPORT = "export", _("Exported")
+        RATE_LIMITED = "rate_limited", _("Refused: too many requests")
 
     at = models.DateTimeField(_("when"), db_index=True)
     actor = models.ForeignKey(
@@ -62,3 +63,29 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit trail is append-only.")
+
+
+class RateCounter(models.Model):
+    """How many requests one caller (`key`) made in one fixed window of a limit (`scope`).
+
+    Written only by dialogue.core.ratelimit, with one atomic upsert per request, so
+    every application process sharing the database counts in the same row.
+    """
+
+    scope = models.CharField(_("limit"), max_length=40)
+    key = models.CharField(_("caller"), max_length=150)
+    window_start = models.BigIntegerField(_("window start (Unix time)"))
+    window_end = models.BigIntegerField(_("window end (Unix time)"), db_index=True)
+    hits = models.PositiveIntegerField(_("requests"), default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="core_ratecounter_one_per_window"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key} @{self.window_start}: {self.hits}"

@@ -4,9 +4,10 @@ import contextlib
 from collections.abc import Iterable
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models
+from django.db import models, transaction
 
-from dialogue.core import audit
+from dialogue.core import audit, tables
+from dialogue.core.actors import require_staff
 from dialogue.core.errors import DomainError
 from dialogue.core.models import AuditEntry
 
@@ -66,3 +67,27 @@ def save_audited(
     obj.save()
     audit.record(actor=actor, action=AuditEntry.Action.UPDATE, obj=obj, changes=changes, note=note)
     return obj
+
+
+@transaction.atomic
+def audit_trail_export(*, actor, entries, file_format: str) -> tables.ExportFile:
+    """The given audit entries as a CSV or XLSX file; the export itself is audited."""
+    from dialogue.core import selectors
+
+    require_staff(actor)
+    tables.check_format(file_format)
+    table = selectors.audit_table(entries)
+    content = tables.table_csv(table) if file_format == "csv" else tables.tables_xlsx([table])
+    audit.record(
+        actor=actor,
+        action=AuditEntry.Action.EXPORT,
+        object_type=AuditEntry._meta.label_lower,
+        object_repr="audit trail",
+        note=f"{len(table.rows)} rows",
+    )
+    return tables.ExportFile(
+        filename=f"audit-trail.{file_format}",
+        content_type=tables.CONTENT_TYPES[file_format],
+        content=content,
+        rows=len(table.rows),
+    )

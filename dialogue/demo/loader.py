@@ -23,6 +23,7 @@ the donor record of the Government of Switzerland (which paid for the
 interpretation of the July 2007 training) to the Member State CHE loaded here.
 """
 
+import base64
 import csv
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import Count
 from django.utils.module_loading import import_string
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -59,6 +61,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 # Published on purpose: every demo login uses it. Never load the demo into production.
 DEMO_PASSWORD = "dialogue-demo-2007"  # noqa: S105
 
+# Published on purpose too: the demo staff account's authenticator secret (base32). Never
+# load the demo into production.
+DEMO_TOTP_SECRET = "DEMOONLYDEMOONLYDEMOONLYDEMOONLY"  # noqa: S105
+
 # How the loader signs the one write it makes before any staff account exists.
 LOADER_LABEL = "load-demo"
 
@@ -66,6 +72,7 @@ CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED)
 
 STAFF_ACCOUNT_FIELDS = ("email", "is_active", "is_staff", "is_superuser")
+DEMO_DEVICE_NAME = "Demo authenticator"
 
 Counts = dict[str, dict[str, int]]
 # A row of a data file: CSV rows hold strings, TOML rows also numbers, dates and lists.
@@ -352,6 +359,7 @@ def ensure_staff_account() -> tuple[User, str]:
             fields=STAFF_ACCOUNT_FIELDS,
             exclude_from_validation=("password",),
         )
+        ensure_demo_authenticator(user)
         return user, CREATED
     outcome = UNCHANGED
     before = audit.snapshot(user, STAFF_ACCOUNT_FIELDS)
@@ -368,7 +376,55 @@ def ensure_staff_account() -> tuple[User, str]:
     if not user.check_password(DEMO_PASSWORD):
         _set_demo_password(user, user)
         outcome = UPDATED
+    if ensure_demo_authenticator(user) != UNCHANGED:
+        outcome = UPDATED
     return user, outcome
+
+
+def demo_totp_key() -> str:
+    """DEMO_TOTP_SECRET as the hex key django-otp stores."""
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def ensure_demo_authenticator(user: User) -> str:
+    """Give the demo staff account a confirmed TOTP device with DEMO_TOTP_SECRET, so that it
+    can pass the staff second factor (`dialogue totp-code` prints the current code)."""
+    device = TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=user, name=DEMO_DEVICE_NAME, key=demo_totp_key(), confirmed=True
+        )
+        audit.record(
+            actor=user,
+            action=AuditEntry.Action.CREATE,
+            obj=device,
+            note="demo authenticator with the published demo secret",
+        )
+        return CREATED
+    if device.key == demo_totp_key() and device.confirmed:
+        return UNCHANGED
+    device.key = demo_totp_key()
+    device.confirmed = True
+    device.save(update_fields=["key", "confirmed"])
+    audit.record(
+        actor=user,
+        action=AuditEntry.Action.UPDATE,
+        obj=device,
+        note="demo authenticator reset to the published demo secret",
+    )
+    return UPDATED
+
+
+def demo_second_factor() -> dict[str, str]:
+    """How to pass the demo staff account's second factor, for the closing report."""
+    email = staff_login()["email"].lower()
+    device = TOTPDevice.objects.filter(user__email__iexact=email, name=DEMO_DEVICE_NAME).first()
+    return {
+        "email": email,
+        "secret": DEMO_TOTP_SECRET,
+        "uri": device.config_url if device else "",
+        "command": f"dialogue totp-code {email}",
+    }
 
 
 def load_membership(*, stdout: IO[str] | None = None) -> Counts:

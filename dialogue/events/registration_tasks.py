@@ -5,7 +5,8 @@ it says that the date will be communicated in due course.
 """
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from dialogue.core.actors import SYSTEM
 from dialogue.core.i18n import localized
 from dialogue.events import calendar, registration, selectors
 from dialogue.events.models import Event, Invitation, Registration
+from dialogue.mail import services as mail
+from dialogue.mail.models import Message
 from dialogue.members.models import Person
 
 
@@ -137,27 +140,35 @@ def invitation_message(
 def send_invitations(invitation_ids: list[int]) -> int:
     """E-mail invitations: to each delegate of an invited member, or to an invited person.
 
-    A personal invitation gets a new link each time it is sent. An organization's own
-    invitation is e-mailed to nobody: its persons are invited in person, each with a link.
+    A personal invitation gets a new link each time it is sent; the link and its e-mails
+    are recorded together, so an invitation is never marked sent without them. An
+    organization's own invitation is e-mailed to nobody: its persons are invited in
+    person, each with a link.
     """
     invitations = Invitation.objects.filter(pk__in=invitation_ids).select_related(
         "event", "member", "organization", "person"
     )
-    connection = get_connection()
-    outgoing = []
+    queued = 0
     for invitation in invitations:
         if invitation.person_id and not (invitation.person.is_active and invitation.person.email):
             continue
-        token = registration.invitation_mark_sent(actor=SYSTEM, invitation=invitation)
-        if invitation.member_id:
-            people = delegation_recipients(invitation)
-        elif invitation.person_id:
-            people = [invitation.person]
-        else:
-            people = []
-        outgoing += [invitation_message(invitation, p, token, connection) for p in people]
-    connection.send_messages(outgoing)
-    return len(outgoing)
+        with transaction.atomic():
+            token = registration.invitation_mark_sent(actor=SYSTEM, invitation=invitation)
+            if invitation.member_id:
+                people = delegation_recipients(invitation)
+            elif invitation.person_id:
+                people = [invitation.person]
+            else:
+                people = []
+            for person in people:
+                mail.queue_email(
+                    invitation_message(invitation, person, token),
+                    kind=Message.Kind.EVENT_INVITATION,
+                    about=invitation.event,
+                    language=person.preferred_language,
+                )
+        queued += len(people)
+    return queued
 
 
 def _status_text(registration_: Registration, reason: str) -> tuple[str, str]:
@@ -239,7 +250,9 @@ def notify_registration(registration_id: int, reason: str) -> int:
         message = _message(person, subject, "\n\n".join(parts) + "\n", None)
         if registration_.status == Registration.Status.REGISTERED and reason != "rejected":
             _with_calendar(message, event)
-    message.send()
+    mail.queue_email(
+        message, kind=Message.Kind.REGISTRATION, about=registration_, language=language
+    )
     return 1
 
 
@@ -291,12 +304,20 @@ def follow_up_message(registration_: Registration, connection=None) -> EmailMess
 
 
 @task()
+@transaction.atomic
 def send_follow_up(registration_ids: list[int]) -> int:
     """E-mail the follow-up of an event to the given participants, each in their language."""
     registrations = Registration.objects.filter(pk__in=registration_ids).select_related(
         "event", "person"
     )
-    connection = get_connection()
-    outgoing = [follow_up_message(r, connection) for r in registrations if r.person.email]
-    connection.send_messages(outgoing)
-    return len(outgoing)
+    queued = 0
+    for registration_ in registrations:
+        if registration_.person.email:
+            mail.queue_email(
+                follow_up_message(registration_),
+                kind=Message.Kind.FOLLOW_UP,
+                about=registration_.event,
+                language=registration_.person.preferred_language,
+            )
+            queued += 1
+    return queued

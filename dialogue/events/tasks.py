@@ -3,13 +3,15 @@
 import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from dialogue.events import rules, selectors
 from dialogue.events.models import Event
+from dialogue.mail import services as mail
+from dialogue.mail.models import Message
 
 
 def _date(value: str | None) -> datetime.date | None:
@@ -17,17 +19,18 @@ def _date(value: str | None) -> datetime.date | None:
 
 
 @task()
+@transaction.atomic
 def notify_date_change(event_id: int, previous: dict) -> int:
     """Tell every invited person, in their language, that the event's date was set or changed.
 
-    Nothing is sent about an event already held or cancelled.
+    Nothing is sent about an event already held or cancelled. The e-mails are queued
+    together: all of them or, if this fails, none (the task can then run again).
     """
     event = Event.objects.get(pk=event_id)
     if event.status in (Event.Status.HELD, Event.Status.CANCELLED):
         return 0
     people = selectors.invited_people(event)
-    connection = get_connection()
-    messages = []
+    queued = 0
     for person in people:
         with translation.override(person.preferred_language):
             dates = rules.describe_dates(
@@ -58,10 +61,13 @@ def notify_date_change(event_id: int, previous: dict) -> int:
                 "previous": before,
                 "organization": settings.ORGANIZATION_NAME,
             }
-        messages.append(
-            EmailMessage(
-                subject.replace("\n", " "), body, None, [person.email], connection=connection
-            )
+        mail.queue(
+            to=[person.email],
+            subject=subject,
+            body=body,
+            kind=Message.Kind.DATE_CHANGE,
+            about=event,
+            language=person.preferred_language,
         )
-    connection.send_messages(messages)
-    return len(messages)
+        queued += 1
+    return queued

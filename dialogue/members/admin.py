@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt, AccessFailureLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue.core.admin import AuditedAdminMixin
 from dialogue.core.errors import DomainError
-from dialogue.members import services
+from dialogue.members import login_throttle, services
 from dialogue.members.models import Member, MemberStatusChange, Organization, Person, User
 
 
@@ -219,3 +220,49 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+for axes_model in (AccessAttempt, AccessFailureLog):
+    if admin.site.is_registered(axes_model):
+        admin.site.unregister(axes_model)
+
+
+@admin.register(AccessFailureLog)
+class FailedLoginAdmin(admin.ModelAdmin):
+    """Failed log-ins as the throttle counts them; "locked out" marks the failure that started
+    a lockout. The action lifts the lockout of the selected rows' accounts and addresses."""
+
+    list_display = ("attempt_time", "username", "ip_address", "path_info", "locked_out", "until")
+    list_filter = ("locked_out", "attempt_time")
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"
+    readonly_fields = ("attempt_time", "username", "ip_address", "user_agent", "path_info")
+    fields = readonly_fields
+    actions = ("lift_lockouts",)
+
+    @admin.display(description=_("log-ins refused until"))
+    def until(self, obj):
+        lockout = login_throttle.lockout_for(username=obj.username, ip_address=obj.ip_address)
+        return lockout.until if lockout else "-"
+
+    @admin.action(description=_("Lift the lockout of these accounts and addresses"))
+    def lift_lockouts(self, request, queryset):
+        forgotten = 0
+        for username, ip_address in set(queryset.values_list("username", "ip_address")):
+            forgotten += login_throttle.lockout_lift(
+                actor=request.user, username=username or "", ip_address=ip_address or ""
+            )
+        self.message_user(
+            request,
+            _("Lockouts lifted; %(n)d failed log-ins forgotten.") % {"n": forgotten},
+            messages.SUCCESS,
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -10,6 +9,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
+from dialogue.mail import services as mail
+from dialogue.mail.models import Message
 from dialogue.members.models import User
 
 
@@ -43,4 +44,11 @@ def send_account_invitation(user_id: int) -> None:
         }
         subject = render_to_string("members/email/invitation_subject.txt", context).strip()
         body = render_to_string("members/email/invitation_body.txt", context)
-    send_mail(subject.replace("\n", " "), body, None, [user.email])
+    mail.queue(
+        to=[user.email],
+        subject=subject,
+        body=body,
+        kind=Message.Kind.ACCOUNT_INVITATION,
+        about=person or user,
+        language=language,
+    )

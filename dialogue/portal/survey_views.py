@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dialogue.core import clock
+from dialogue.core import clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.i18n import is_fallback
 from dialogue.members import selectors as member_selectors
@@ -123,7 +123,9 @@ def survey(request, pk: int):
 
     The delegation is always the viewer's; the time of the answer is the server's.
     A form based on an older version of the delegation's answer is not applied, so
-    one delegate never silently overwrites another's newer answer.
+    one delegate never silently overwrites another's newer answer. A delegation and a
+    person may submit only so often: over the limit the form comes back with status 429
+    and nothing is stored.
     """
     person, member = _respondent(request)
     survey = _visible_survey(member, pk)
@@ -131,7 +133,15 @@ def survey(request, pk: int):
     form = ResponseForm(
         survey, data=request.POST if request.method == "POST" else None, initial_response=current
     )
-    if request.method == "POST" and form.is_valid():
+    refused = None
+    if request.method == "POST":
+        counters = ratelimit.submission_counters(member_id=member.pk, user=request.user)
+        try:
+            ratelimit.enforce(*counters, actor=request.user)
+        except ratelimit.RateLimited as error:
+            refused = error
+            form.add_error(None, error.message)
+    if request.method == "POST" and refused is None and form.is_valid():
         if current is not None and _submitted_version(request.POST) != current.version:
             if current.submitted_by_id == request.user.pk and _same_as(current, form):
                 return redirect("portal:survey_receipt", pk=survey.pk)
@@ -169,7 +179,7 @@ def survey(request, pk: int):
                 return redirect("portal:survey_receipt", pk=survey.pk)
     refusal = _refusal(survey)
     groups = form.questions()
-    return render(
+    page = render(
         request,
         "portal/surveys/answer.html",
         {
@@ -190,7 +200,11 @@ def survey(request, pk: int):
             "refusal": refusal,
             "show_form": refusal is None or bool(form.errors),
         },
+        status=429 if refused else 200,
     )
+    if refused:
+        page["Retry-After"] = str(refused.retry_after)
+    return page
 
 
 def _answers(survey: Survey, response: Response):

@@ -1,7 +1,9 @@
 """The delegates' portal: a delegation's own pages."""
 
+import re
 from urllib.parse import urlsplit
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -11,11 +13,15 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from dialogue.core.errors import DomainError, NotPermitted
-from dialogue.members import selectors, services
+from dialogue.members import selectors, services, two_factor
 from dialogue.members.models import Person
 from dialogue.portal.forms import DelegateForm, ProfileForm
 from dialogue.surveys import selectors as survey_selectors
@@ -40,7 +46,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        person = selectors.person_for_user(form.get_user())
+        user = form.get_user()
+        if two_factor.requires_second_factor(user):
+            return redirect(two_factor.second_factor_url(user, response["Location"]))
+        person = selectors.person_for_user(user)
         if person is None:
             return response
         language = person.preferred_language
@@ -51,6 +60,100 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code from your authenticator app"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError(_("Type the 6 digits that the app shows."))
+        return code
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _pending_staff(request):
+    """The staff account that has passed its password but not its second factor, or None."""
+    user = request.user
+    if two_factor.requires_second_factor(user) and not two_factor.has_passed_second_factor(user):
+        return user
+    return None
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def second_factor(request):
+    """After the password, a staff account types the code of its authenticator app."""
+    user = _pending_staff(request)
+    next_url = _next_url(request)
+    if user is None:
+        return redirect(next_url if request.user.is_authenticated else settings.LOGIN_URL)
+    if two_factor.confirmed_device(user) is None:
+        return redirect(two_factor.second_factor_url(user, next_url))
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.code_check(user=user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_error("code", error.message)
+        else:
+            two_factor.mark_session_passed(request, device)
+            return redirect(next_url)
+    return render(request, "portal/second_factor.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def second_factor_enrol(request):
+    """A staff account without an authenticator app adds one: the secret is shown as text and
+    as a QR code, and a valid code from the app confirms it."""
+    user = _pending_staff(request)
+    next_url = _next_url(request)
+    if user is None:
+        return redirect(next_url if request.user.is_authenticated else settings.LOGIN_URL)
+    if two_factor.confirmed_device(user) is not None:
+        return redirect(two_factor.second_factor_url(user, next_url))
+    device = two_factor.enrolment_device(user=user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.enrolment_confirm(user=user, code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_error("code", error.message)
+        else:
+            two_factor.mark_session_passed(request, device)
+            messages.success(request, _("Your authenticator app is set up."))
+            return redirect(next_url)
+    return render(
+        request,
+        "portal/second_factor_enrol.html",
+        {
+            "form": form,
+            "next": next_url,
+            "secret": two_factor.secret_text(device),
+            "qr_code": two_factor.qr_code_svg(
+                device, _("QR code of the secret for your authenticator app")
+            ),
+            "account": user.get_username(),
+        },
+    )
 
 
 class PasswordSetView(auth_views.PasswordResetConfirmView):

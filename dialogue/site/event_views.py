@@ -109,8 +109,10 @@ def event_ics(request, pk: int):
     return calendar_response(body, f"event-{event.pk}.ics")
 
 
+@public_page
 def events_feed(request):
-    """Every public event whose days are known, as a calendar to subscribe to."""
+    """Every public event whose days are known, as a calendar to subscribe to; anonymous
+    subscribers share a copy for a short time."""
     name = _("%(dialogue)s: events") % {"dialogue": settings.DIALOGUE_NAME}
     body = calendar.to_ics(calendar.public_feed_events(), name=name, refresh=FEED_REFRESH)
     return calendar_response(body, "events.ics")

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from dialogue.core import ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.documents import selectors, services
@@ -170,11 +171,16 @@ def document_detail(request, pk: int):
 @staff_member_required
 def version_upload(request, pk: int):
     """Upload a language's file of a document; it is checked by its content before it is
-    kept, and replaces that language's earlier file."""
+    kept, and replaces that language's earlier file. Each upload counts against the user's
+    upload limit (the form again, 429, over it)."""
     document = _document(pk)
     posted = request.method == "POST"
     form = VersionUploadForm(request.POST if posted else None, request.FILES if posted else None)
-    if posted and form.is_valid():
+    refused = ratelimit.account_refusal(ratelimit.UPLOAD, request.user) if posted else None
+    if refused:
+        form = VersionUploadForm()
+        messages.error(request, refused.message)
+    elif posted and form.is_valid():
         try:
             version = services.version_upload(
                 actor=request.user,
@@ -195,12 +201,15 @@ def version_upload(request, pk: int):
                 },
             )
             return redirect(DOCUMENT_PAGE, pk=document.pk)
-    return render(
+    page = render(
         request,
         "staff/documents/upload.html",
         {"document": document, "form": form},
-        status=BAD_REQUEST if posted else 200,
+        status=429 if refused else BAD_REQUEST if posted else 200,
     )
+    if refused:
+        page["Retry-After"] = str(refused.retry_after)
+    return page
 
 
 @never_cache

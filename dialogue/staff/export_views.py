@@ -1,6 +1,7 @@
 """Staff downloads: a survey's responses and results, the funding of the activities and
 a cycle's archive. The views fetch the object (404 if missing), call one export function
-and send its file as an attachment; the exports hold the rules."""
+and send its file as an attachment; the exports hold the rules. Each download counts
+against the user's export limit (429 over it)."""
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 
+from dialogue.core import ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.cycles.archive import cycle_archive_file
 from dialogue.cycles.models import Cycle
@@ -45,6 +47,7 @@ def _survey_export(request, pk: int, file_format: str, build) -> HttpResponse:
 
 @never_cache
 @staff_member_required
+@ratelimit.limited_per_account(ratelimit.EXPORT)
 def survey_responses_download(request, pk: int, file_format: str):
     """A survey's responses, one row per delegation, as CSV or XLSX (404 for a draft)."""
     return _survey_export(request, pk, file_format, survey_responses_file)
@@ -52,6 +55,7 @@ def survey_responses_download(request, pk: int, file_format: str):
 
 @never_cache
 @staff_member_required
+@ratelimit.limited_per_account(ratelimit.EXPORT)
 def survey_results_download(request, pk: int, file_format: str):
     """A survey's results, one row per question and option, as CSV or XLSX (404 for a
     draft)."""
@@ -60,6 +64,7 @@ def survey_results_download(request, pk: int, file_format: str):
 
 @never_cache
 @staff_member_required
+@ratelimit.limited_per_account(ratelimit.EXPORT)
 def funding_download(request, file_format: str, table: str = "coverage"):
     """The funding of the activities as XLSX (three sheets) or one table as CSV, narrowed
     like the funding overview (?cycle=<id>&cancelled=on)."""
@@ -91,6 +96,7 @@ def funding_download(request, file_format: str, table: str = "coverage"):
 
 @never_cache
 @staff_member_required
+@ratelimit.limited_per_account(ratelimit.EXPORT)
 def cycle_archive_download(request, pk: int):
     """A cycle's archive as a ZIP file, built in a temporary file and streamed."""
     cycle = get_object_or_404(Cycle.objects.select_related("theme"), pk=pk)

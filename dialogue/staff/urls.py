@@ -12,6 +12,8 @@ urlpatterns = [
     path("documents/", include("dialogue.staff.document_urls")),
     path("notes/", include("dialogue.staff.note_urls")),
     path("exports/", include("dialogue.staff.export_urls")),
+    path("audit/", include("dialogue.staff.audit_urls")),
+    path("mail/", include("dialogue.mail.urls")),
     path(
         "members/export.csv",
         views.member_export,

@@ -9,7 +9,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from dialogue.core import ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.mail import selectors as mail_selectors
 from dialogue.members import selectors, services
 from dialogue.members.imports import COLUMNS, REQUIRED_COLUMNS, ImportErrors
 from dialogue.staff.forms import MemberImportForm
@@ -18,16 +20,28 @@ from dialogue.staff.forms import MemberImportForm
 @staff_member_required
 def home(request):
     """The secretariat's start page."""
-    return render(request, "staff/home.html", {"counts": selectors.membership_counts()})
+    return render(
+        request,
+        "staff/home.html",
+        {
+            "counts": selectors.membership_counts(),
+            "failed_mail": mail_selectors.failed_count(),
+        },
+    )
 
 
 @staff_member_required
 def member_import(request):
-    """Upload a member file; every row is checked first, and one bad row stops the import."""
+    """Upload a member file; every row is checked first, and one bad row stops the import.
+    Each upload counts against the user's upload limit (the form again, 429, over it)."""
     posted = request.method == "POST"
     form = MemberImportForm(request.POST if posted else None, request.FILES if posted else None)
     issues = []
-    if posted and form.is_valid():
+    refused = ratelimit.account_refusal(ratelimit.UPLOAD, request.user) if posted else None
+    if refused:
+        form = MemberImportForm()
+        messages.error(request, refused.message)
+    elif posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             summary = services.members_import(
@@ -69,7 +83,7 @@ def member_import(request):
                     % counts,
                 )
             return redirect("staff:member_import")
-    return render(
+    page = render(
         request,
         "staff/member_import.html",
         {
@@ -78,11 +92,16 @@ def member_import(request):
             "columns": COLUMNS,
             "required_columns": REQUIRED_COLUMNS,
         },
+        status=429 if refused else 200,
     )
+    if refused:
+        page["Retry-After"] = str(refused.retry_after)
+    return page
 
 
 @never_cache
 @staff_member_required
+@ratelimit.limited_per_account(ratelimit.EXPORT)
 def member_export(request, file_format: str):
     """Download every member as a member file (CSV or XLSX) that imports back unchanged."""
     try:

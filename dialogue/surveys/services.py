@@ -7,7 +7,7 @@ import json
 import secrets
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -325,8 +325,8 @@ def survey_extend(
     Reminders already queued find the close moved and queue themselves again.
     """
     require_staff(actor)
-    now = now or clock.now()
     survey = _locked(survey)
+    now = now or clock.now()
     if survey.status != Survey.Status.OPEN or now >= survey.closes_at:
         raise DomainError(_("Only an open survey can be extended."), code="not_open")
     if closes_at <= survey.closes_at:
@@ -342,10 +342,13 @@ def survey_extend(
 
 @transaction.atomic
 def survey_close(*, actor, survey: Survey, now: datetime.datetime | None = None) -> Survey:
-    """Close a published survey now, or record that it closed at its closing time."""
+    """Close a published survey now, or record that it closed at its closing time.
+
+    "Now" is read once the survey is locked, after the submissions under way have
+    committed, so no accepted response is later than the recorded close."""
     require_staff(actor)
-    now = now or clock.now()
     survey = _locked(survey)
+    now = now or clock.now()
     if survey.status != Survey.Status.OPEN:
         raise DomainError(_("Only a published survey can be closed."), code="not_open")
     if now <= survey.opens_at:
@@ -607,6 +610,19 @@ def fingerprint(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _hold_window(survey: Survey) -> None:
+    """Keep the survey's status and close as committed until this transaction ends.
+
+    A share lock on PostgreSQL: submissions do not wait for each other, but a close or an
+    extension in progress (which locks the row for update) is waited for, and waits in
+    turn for the submissions under way. SQLite's IMMEDIATE transactions already run one
+    writer at a time."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM surveys_survey WHERE id = %s FOR SHARE", [survey.pk])
+
+
 @transaction.atomic
 def response_submit(
     *,
@@ -648,6 +664,7 @@ def response_submit(
             _("Attach the scanned letter or note verbale of a written response."), field="letter"
         )
     member = Member.objects.select_for_update().get(pk=member.pk)
+    _hold_window(survey)
     survey = Survey.objects.get(pk=survey.pk)
     _check_respondent(actor, survey, member, channel)
     now = now or clock.now()

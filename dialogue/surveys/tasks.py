@@ -2,16 +2,24 @@
 
 import datetime
 
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django_tasks import task, task_backends
 
 from dialogue.core import clock
+from dialogue.mail import services as mail
+from dialogue.mail.models import Message
 from dialogue.surveys import messages, rules, selectors
 from dialogue.surveys.models import MessageTemplate, Reminder, Survey
 
+KINDS = {
+    MessageTemplate.Kind.INVITATION: Message.Kind.SURVEY_INVITATION,
+    MessageTemplate.Kind.REMINDER: Message.Kind.SURVEY_REMINDER,
+}
+
 
 def _send(survey: Survey, member, kind: str, days_before: int | None, now) -> int:
+    """Record the reminder of one delegation and queue its e-mails in one transaction, so a
+    reminder is never recorded without its e-mails (nor sent twice)."""
     people = messages.recipients(member)
     if not people:
         return 0
@@ -27,14 +35,16 @@ def _send(survey: Survey, member, kind: str, days_before: int | None, now) -> in
             )
         except IntegrityError:
             return 0
-        connection = get_connection()
-        outgoing = []
         for person in people:
             subject, body = messages.render(survey, kind, member, person.preferred_language)
-            outgoing.append(
-                EmailMessage(subject, body, None, [person.email], connection=connection)
+            mail.queue(
+                to=[person.email],
+                subject=subject,
+                body=body,
+                kind=KINDS[kind],
+                about=survey,
+                language=person.preferred_language,
             )
-        connection.send_messages(outgoing)
     return len(people)
 
 

@@ -5,6 +5,7 @@ import re
 
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from dialogue.core.models import AuditEntry
 from dialogue.cycles.models import (
@@ -136,7 +137,8 @@ def test_delegations_and_experts(first_run, db):
 def test_demo_logins_authenticate_with_their_roles(first_run, db):
     users = {}
     for email in (STAFF, FOCAL_POINT, DELEGATE, OBSERVER_DELEGATE):
-        user = authenticate(username=email, password=loader.DEMO_PASSWORD)
+        request = RequestFactory().post("/en/portal/login/")
+        user = authenticate(request, username=email, password=loader.DEMO_PASSWORD)
         assert user is not None, email
         assert user.has_usable_password()
         users[email] = user

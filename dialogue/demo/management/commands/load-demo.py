@@ -45,6 +45,7 @@ class Command(BaseCommand):
         console.print(self._funding_table())
         console.print(self._documents_table())
         console.print(self._logins_table(console.width))
+        console.print(self._second_factor_table())
         console.print(self._summary_table())
         console.print(f"Done in {elapsed:.1f} s.")
 
@@ -163,6 +164,19 @@ class Command(BaseCommand):
         for row in rows:
             login = f"[bold]{escape(row['role'])}[/bold]\n{row['email']}\n{loader.DEMO_PASSWORD}"
             table.add_row(login, row["can_do"])
+        return table
+
+    @staticmethod
+    def _second_factor_table() -> Table:
+        """What the demo staff login types after the password: a code from this secret."""
+        details = loader.demo_second_factor()
+        table = Table(title="Demo second factor (staff, demo only)", show_header=False)
+        table.add_column("What", no_wrap=True)
+        table.add_column("Value", overflow="fold")
+        table.add_row("Account", details["email"])
+        table.add_row("TOTP secret (base32)", details["secret"])
+        table.add_row("otpauth:// URI", escape(details["uri"]))
+        table.add_row("Current code", details["command"])
         return table
 
     @staticmethod
