@@ -1,6 +1,7 @@
 """The JSON API under /api/v1/: its OpenAPI schema at /api/v1/openapi.json and interactive
 documentation at /api/v1/docs."""
 
+import copy
 import functools
 
 from django.conf import settings
@@ -92,12 +93,23 @@ TOO_MANY_REQUESTS = {
 class DialogueAPI(NinjaAPI):
     """The API, whose every operation may answer 429 when its caller is over a rate limit."""
 
-    def get_openapi_schema(self, **kwargs):
-        schema = super().get_openapi_schema(**kwargs)
-        for operations in schema["paths"].values():
-            for operation in operations.values():
-                operation["responses"].setdefault(429, TOO_MANY_REQUESTS)
-        return schema
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The schema, built once per process and path prefix (the operations do not change
+        while it runs); texts stay lazy, so each reader gets them in their language."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cached = self._schemas.get(path_prefix)
+        if cached is None:
+            cached = super().get_openapi_schema(path_prefix=path_prefix)
+            for operations in cached["paths"].values():
+                for operation in operations.values():
+                    operation["responses"].setdefault(429, TOO_MANY_REQUESTS)
+            self._schemas[path_prefix] = cached
+        return copy.deepcopy(cached)
+
+    @functools.cached_property
+    def _schemas(self) -> dict:
+        return {}
 
 
 api = DialogueAPI(

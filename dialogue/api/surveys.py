@@ -507,7 +507,7 @@ def put_written_response(
 
 @router.post("/cycles/{year}/decisions", response={200: DecisionOut, **WRITE}, tags=["cycles"])
 @idempotent
-def recorddecision_out(
+def record_decision(
     request: HttpRequest, payload: DecisionIn, year: int = Path(..., ge=1, le=32767)
 ):
     """Record a decision on a consultation that agreed or a closed survey, and apply it

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Message(models.Model):
@@ -22,11 +23,11 @@ class Message(models.Model):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Being sent")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
+        QUEUED = "queued", pgettext_lazy("e-mail status", "Queued")
+        SENDING = "sending", pgettext_lazy("e-mail status", "Being sent")
+        SENT = "sent", pgettext_lazy("e-mail status", "Sent")
+        FAILED = "failed", pgettext_lazy("e-mail status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("e-mail status", "Cancelled")
 
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     status = models.CharField(

@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from dialogue.core import clock
+from dialogue.core import clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.events import documents, participants, services
 from dialogue.events.models import Event
@@ -600,6 +600,7 @@ def participants_list(request, pk: int):
 
 @never_cache
 @staff_member_required
+@ratelimit.limited_per_account(ratelimit.EXPORT)
 def participants_download(request, pk: int, file_format: str):
     """The participants of an event as CSV, XLSX, or the sign-in sheet or badges as PDF."""
     event = _event(pk)

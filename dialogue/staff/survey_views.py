@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dialogue.core import clock
+from dialogue.core import clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.cycles.models import Proposal
 from dialogue.members.imports import escape_cell
@@ -489,7 +489,10 @@ def survey_response_record(request, pk: int):
     answers = ResponseForm(
         survey, data=request.POST if posted else None, initial_response=initial_response
     )
-    if posted and written.is_valid() and answers.is_valid():
+    refused = ratelimit.account_refusal(ratelimit.UPLOAD, request.user) if posted else None
+    if refused:
+        messages.error(request, refused.message)
+    elif posted and written.is_valid() and answers.is_valid():
         member = written.cleaned_data["member"]
         try:
             response = services.response_submit(
@@ -520,7 +523,7 @@ def survey_response_record(request, pk: int):
                 % {"member": member, "version": response.version, "receipt": response.receipt},
             )
             return redirect("staff:survey_turnout", pk=survey.pk)
-    return render(
+    page = render(
         request,
         "staff/surveys/response_form.html",
         {
@@ -529,7 +532,11 @@ def survey_response_record(request, pk: int):
             "answers": answers,
             "refusal": _refusal(survey),
         },
+        status=429 if refused else 200,
     )
+    if refused:
+        page["Retry-After"] = str(refused.retry_after)
+    return page
 
 
 LETTER_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}

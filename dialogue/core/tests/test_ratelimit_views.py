@@ -199,3 +199,38 @@ def test_staff_downloads_are_counted_per_user(client, at, staff_user, limits):
     assert client.get(reverse("staff:member_export_csv")).status_code == 429
     client.force_login(StaffUserFactory())
     assert client.get(reverse("staff:member_export_csv")).status_code == 200
+
+
+def test_a_participants_export_over_the_limit_is_refused(client, at, staff_user, limits):
+    from dialogue.events.tests.factories import EventFactory
+
+    limits(export=(1, 3600))
+    event = EventFactory()
+    client.force_login(staff_user)
+    url = reverse("staff:participants_csv", args=[event.pk])
+    assert client.get(url).status_code == 200
+
+    refused = client.get(url)
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 60
+
+
+def test_a_written_response_over_the_upload_limit_records_nothing(
+    client, at, staff_user, survey, limits
+):
+    limits(upload=(0, 3600))
+    member = MemberFactory(code="ZWE")
+    question = questions_of(survey)[0]
+    client.force_login(staff_user)
+    letter = SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")
+
+    page = client.post(
+        reverse("staff:survey_response_record", args=[survey.pk]),
+        {"member": member.pk, "letter": letter, f"q{question.pk}": option_ids(question)[0]},
+    )
+
+    assert page.status_code == 429
+    assert page["Retry-After"]
+    assert "You have uploaded too many files" in page.content.decode()
+    assert not Response.objects.filter(survey=survey, member=member).exists()
