@@ -863,7 +863,7 @@ def judge(phase: dict) -> list[dict]:
             target = f"≥ {SUBMIT_RPS} req/s, p99 < {SUBMIT_P99_MS} ms"
             passed = passed and figures.rps >= SUBMIT_RPS and figures.p99_ms < SUBMIT_P99_MS
         elif measure.kind == "survey":
-            target = "no errors"
+            target = "0 errors"
         rows.append(
             {
                 "key": key,
@@ -871,7 +871,7 @@ def judge(phase: dict) -> list[dict]:
                 "figures": figures,
                 "ratio": ratio,
                 "cpu_share": bare_cpu / figures.cpu_ms if figures.cpu_ms else 0.0,
-                "target": target + ("" if measure.kind == "bare" else ", 0 errors"),
+                "target": target if measure.kind in ("bare", "survey") else f"{target}, 0 errors",
                 "passed": passed,
             }
         )
@@ -1038,7 +1038,7 @@ def write_results(
         "raises the rate limits above what the run can reach. PostgreSQL is a throwaway "
         "cluster (`tools/with-postgres`) on the same machine. Each measurement is "
         f"`wrk -t{THREADS} -c{CONNECTIONS} -d{args.duration:g}s` after a {WARM_UP} s warm-up, "
-        "one after the other against the same server; anonymous pages are served from the "
+        "each against a freshly started server; anonymous pages are served from the "
         "page cache after the first request, as they are in production. The survey page and "
         "response submission rotate over the 200 delegations' API tokens (`bench/rotate.lua`) "
         "or logged-in sessions; each submission body is that delegation's answer to the two "

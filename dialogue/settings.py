@@ -108,6 +108,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "dialogue_cache",
+        # Room for every public page in three languages (10,000 documents make 30,000).
+        "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
     }
 }
 

@@ -10,6 +10,7 @@ from dialogue.cycles.selectors import cycle_list
 from dialogue.documents.models import Document
 from dialogue.documents.search import MAX_QUERY_LENGTH, search_documents
 from dialogue.events import calendar
+from dialogue.site.cache import public_page
 
 RESULTS_PER_PAGE = 20
 FILTERS = ("cycle", "event", "kind", "language")
@@ -23,9 +24,11 @@ def _page_number(value: str) -> int:
     return max(1, min(number, 10_000))
 
 
+@public_page
 def search(request):
     """The search form and, for a query, one page of results with snippets and the total;
-    a bad query or filter shows the form with the message, with status 400."""
+    a bad query or filter shows the form with the message, with status 400. Anonymous
+    readers share a short-lived copy of each query's results (never of an error)."""
     query = request.GET.get("q", "")
     values = {name: request.GET.get(name, "") for name in FILTERS}
     page = _page_number(request.GET.get("page", "1"))

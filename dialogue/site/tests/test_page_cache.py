@@ -96,8 +96,15 @@ def test_a_cached_page_carries_a_csrf_token_of_the_visitor_who_gets_it(page_cach
     assert switched.status_code == 302
 
 
-def test_search_results_and_errors_are_not_cached(client, page_cache):
+def test_anonymous_search_results_are_shared_but_errors_and_staff_results_are_not(
+    client, page_cache, staff_user
+):
     make_document(title_en="Remittances")
     client.get("/en/search/", {"q": "remittances"})
-    assert not _is_cached(Client().get("/en/search/", {"q": "remittances"}))
+    assert _is_cached(Client().get("/en/search/", {"q": "remittances"}))
+    assert not _is_cached(Client().get("/en/search/", {"q": "remittance"}))
     assert Client().get("/en/search/", {"q": "x", "kind": "poem"}).status_code == 400
+    assert not _is_cached(Client().get("/en/search/", {"q": "x", "kind": "poem"}))
+    staff = Client()
+    staff.force_login(staff_user)
+    assert not _is_cached(staff.get("/en/search/", {"q": "remittances"}))

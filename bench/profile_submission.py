@@ -1,0 +1,178 @@
+"""Profile one response submission in-process: the queries it runs and its time.
+
+Builds the load benchmark's data (bench/load.py: 200 delegations with an API token each,
+the open survey of two questions) in a throwaway database, then sends
+`PUT /api/v1/surveys/<id>/response` through Django's WSGI handler exactly as gunicorn
+does (request_started and request_finished included, so connection reuse and its health
+check count), rotating over the delegations' tokens and answers. Production settings, as
+in the load benchmark (bench.settings: DEBUG off, rate limits raised).
+
+It prints the number of queries per submission, every query of one submission, and the
+wall and CPU time per request of this process (on PostgreSQL the server's own CPU is not
+in it: bench/load.py measures that). With --profile it also prints the functions that
+take the most time (cProfile).
+
+Usage:
+    python bench/profile_submission.py                      # SQLite, in a temporary file
+    tools/with-postgres .venv/bin/python bench/profile_submission.py   # PostgreSQL
+Options: --requests N (timed submissions, default 400), --profile, --top N.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import _bench_database, _drop_database, _environment, build_base  # noqa: E402
+
+
+def _environ_factory():
+    from django.test.client import RequestFactory
+
+    class EnvironFactory(RequestFactory):
+        """Builds the WSGI environ of a request instead of a request object."""
+
+        def request(self, **request):
+            return self._base_environ(**request)
+
+    return EnvironFactory()
+
+
+def _submissions(fixtures: dict):
+    """An endless rotation over the delegations' submissions, as bench/rotate.lua sends."""
+    factory = _environ_factory()
+    path = f"/api/v1/surveys/{fixtures['survey']}/response"
+    delegations = fixtures["delegations"]
+    position = 0
+    while True:
+        delegation = delegations[position % len(delegations)]
+        position += 1
+        yield lambda d=delegation: factory.put(
+            path,
+            d["body"],
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {d['token']}",
+            HTTP_HOST="127.0.0.1",
+        )
+
+
+def _send(handler, environ) -> tuple[int, bytes]:
+    status = []
+    result = handler(environ, lambda code, headers, exc_info=None: status.append(code))
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()
+    return int(status[0].split()[0]), body
+
+
+def _one_with_queries(handler, make_environ) -> tuple[int, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        code, body = _send(handler, make_environ())
+    if code != 200:
+        raise SystemExit(f"submission answered {code}: {body[:300]!r}")
+    return len(captured), [query["sql"] for query in captured.captured_queries]
+
+
+def _shorten(sql: str, width: int = 150) -> str:
+    sql = " ".join(sql.split())
+    return sql if len(sql) <= width else sql[: width - 3] + "..."
+
+
+def measure(fixtures: dict, *, requests: int, profile: bool, top: int) -> None:
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    handler = WSGIHandler()
+    rotation = _submissions(fixtures)
+    # Warm up: every delegation's first submission creates its response; the timed ones
+    # replace it, as in most of the load benchmark's requests.
+    for _n in range(len(fixtures["delegations"])):
+        code, body = _send(handler, next(rotation)())
+        if code != 200:
+            raise SystemExit(f"submission answered {code}: {body[:300]!r}")
+    count, queries = _one_with_queries(handler, next(rotation))
+    print(f"\nDatabase: {connection.vendor}")
+    print(f"Queries per submission (a replacement): {count}")
+    for number, sql in enumerate(queries, start=1):
+        print(f"  {number:2d}. {_shorten(sql)}")
+
+    environs = [next(rotation)() for _n in range(requests)]
+    profiler = cProfile.Profile() if profile else None
+    walls = []
+    cpu_start = time.process_time()
+    wall_start = time.perf_counter()
+    for environ in environs:
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        code, body = _send(handler, environ)
+        if profiler:
+            profiler.disable()
+        walls.append(time.perf_counter() - started)
+        if code != 200:
+            raise SystemExit(f"submission answered {code}: {body[:300]!r}")
+    cpu = time.process_time() - cpu_start
+    wall = time.perf_counter() - wall_start
+    walls.sort()
+    print(
+        f"\n{requests} submissions: {wall / requests * 1000:.2f} ms wall and "
+        f"{cpu / requests * 1000:.2f} ms CPU of this process per request "
+        f"(median {statistics.median(walls) * 1000:.2f} ms, "
+        f"p99 {walls[int(len(walls) * 0.99) - 1] * 1000:.2f} ms)"
+    )
+    if profiler:
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(top)
+        print(out.getvalue())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400, help="timed submissions")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile summary")
+    parser.add_argument("--top", type=int, default=40, help="functions in the summary")
+    args = parser.parse_args(argv)
+
+    server_url = os.environ.get("DATABASE_URL", "")
+    on_postgres = server_url.startswith(("postgres://", "postgresql://"))
+    with tempfile.TemporaryDirectory(prefix="dialogue-profile-") as directory:
+        work_dir = Path(directory)
+        (work_dir / "static").mkdir()
+        database_url = (
+            _bench_database(server_url)
+            if on_postgres
+            else f"sqlite:///{work_dir / 'dialogue.sqlite3'}"
+        )
+        os.environ.update(_environment(database_url, work_dir))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        try:
+            call_command("migrate", verbosity=0)
+            fixtures = build_base(None)
+            measure(fixtures, requests=args.requests, profile=args.profile, top=args.top)
+        finally:
+            if on_postgres:
+                _drop_database(server_url, database_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
