@@ -35,6 +35,10 @@ sys.path.insert(0, str(ROOT))
 from bench.load import _bench_database, _drop_database, _environment, build_base  # noqa: E402
 
 
+def _say(text: str = "") -> None:
+    sys.stdout.write(f"{text}\n")
+
+
 def _environ_factory():
     from django.test.client import RequestFactory
 
@@ -86,6 +90,23 @@ def _one_with_queries(handler, make_environ) -> tuple[int, list[str]]:
     return len(captured), [query["sql"] for query in captured.captured_queries]
 
 
+def _backend_cpu() -> tuple[int, float] | None:
+    """The process id of this connection's PostgreSQL backend and the CPU seconds it has
+    used so far, when it runs on this machine; None on SQLite or when it cannot be read."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _shorten(sql: str, width: int = 150) -> str:
     sql = " ".join(sql.split())
     return sql if len(sql) <= width else sql[: width - 3] + "..."
@@ -104,14 +125,15 @@ def measure(fixtures: dict, *, requests: int, profile: bool, top: int) -> None:
         if code != 200:
             raise SystemExit(f"submission answered {code}: {body[:300]!r}")
     count, queries = _one_with_queries(handler, next(rotation))
-    print(f"\nDatabase: {connection.vendor}")
-    print(f"Queries per submission (a replacement): {count}")
+    _say(f"\nDatabase: {connection.vendor}")
+    _say(f"Queries per submission (a replacement): {count}")
     for number, sql in enumerate(queries, start=1):
-        print(f"  {number:2d}. {_shorten(sql)}")
+        _say(f"  {number:2d}. {_shorten(sql)}")
 
     environs = [next(rotation)() for _n in range(requests)]
     profiler = cProfile.Profile() if profile else None
     walls = []
+    backend_start = _backend_cpu()
     cpu_start = time.process_time()
     wall_start = time.perf_counter()
     for environ in environs:
@@ -126,19 +148,23 @@ def measure(fixtures: dict, *, requests: int, profile: bool, top: int) -> None:
             raise SystemExit(f"submission answered {code}: {body[:300]!r}")
     cpu = time.process_time() - cpu_start
     wall = time.perf_counter() - wall_start
+    backend_end = _backend_cpu()
     walls.sort()
-    print(
+    _say(
         f"\n{requests} submissions: {wall / requests * 1000:.2f} ms wall and "
         f"{cpu / requests * 1000:.2f} ms CPU of this process per request "
         f"(median {statistics.median(walls) * 1000:.2f} ms, "
         f"p99 {walls[int(len(walls) * 0.99) - 1] * 1000:.2f} ms)"
     )
+    if backend_start and backend_end and backend_start[0] == backend_end[0]:
+        backend = (backend_end[1] - backend_start[1]) / requests
+        _say(f"PostgreSQL backend: {backend * 1000:.2f} ms CPU per request")
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)
-        print(out.getvalue())
+        _say(out.getvalue())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,17 +101,25 @@ def idempotent(view):
     def checked(request: HttpRequest, *args, **kwargs):
         key = _key(request)
         _open_transaction(request)
-        if key is not None:
-            record, new = services.idempotency_claim(
-                user=request.user,
-                key=key,
-                method=request.method,
-                path=request.path,
-                body=request.body,
-            )
-            if not new:
-                raise Replay(record)
-            request._idempotency_record = record
+        if key is None:
+            # Nothing else to keep: a refusal rolls back the whole transaction, which needs
+            # no savepoint.
+            try:
+                return view(request, *args, **kwargs)
+            except BaseException:
+                transaction.set_rollback(True)
+                raise
+        record, new = services.idempotency_claim(
+            user=request.user,
+            key=key,
+            method=request.method,
+            path=request.path,
+            body=request.body,
+        )
+        if not new:
+            raise Replay(record)
+        request._idempotency_record = record
+        # A refusal undoes the view's writes but keeps the claimed key with its answer.
         with transaction.atomic():
             return view(request, *args, **kwargs)
 

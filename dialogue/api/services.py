@@ -83,14 +83,17 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
 
 
 def token_authenticate(secret: str) -> ApiToken | None:
-    """The usable token whose hash matches `secret`, with its account, or None.
+    """The usable token whose hash matches `secret`, with its account and the account's
+    person and delegation (read in the same query), or None.
 
     The secret is compared by hash in constant time; its last use is recorded to the
     minute (bookkeeping, not an audited change)."""
     parts = str(secret or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_SCHEME or not parts[1] or not parts[2]:
         return None
-    candidate = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    candidate = (
+        ApiToken.objects.select_related("user__person__delegation").filter(prefix=parts[1]).first()
+    )
     if candidate is None or not hmac.compare_digest(candidate.hash, token_hash(secret)):
         return None
     now = clock.now()

@@ -291,7 +291,7 @@ def put_my_response(request: HttpRequest, payload: ResponseIn, survey_id: int = 
     A delegation and a person may submit only so often (429, code "rate_limited")."""
     member = _require_respondent(request)
     survey = get_object_or_404(selectors.surveys_for_member(member), pk=survey_id)
-    _submit(
+    response = _submit(
         request,
         survey=survey,
         member=member,
@@ -301,7 +301,7 @@ def put_my_response(request: HttpRequest, payload: ResponseIn, survey_id: int = 
         channel=Response.Channel.PORTAL,
         expected_version=payload.expected_version,
     )
-    return response_out(selectors.response_for(survey, member))
+    return response_out(response)
 
 
 @router.get("/surveys/{survey_id}/results", response={200: ResultsOut, **READ})
@@ -492,7 +492,7 @@ def put_written_response(
         name, problems = next(iter(form.errors.items()))
         field = {"member": "member_code", "letter": "letter.content"}.get(name, name)
         raise DomainError(problems[0], field=field)
-    _submit(
+    response = _submit(
         request,
         survey=survey,
         member=member,
@@ -502,7 +502,7 @@ def put_written_response(
         channel=Response.Channel.WRITTEN,
         letter=form.cleaned_data["letter"],
     )
-    return response_out(selectors.response_for(survey, member))
+    return response_out(response)
 
 
 @router.post("/cycles/{year}/decisions", response={200: DecisionOut, **WRITE}, tags=["cycles"])

@@ -4,7 +4,7 @@ import unicodedata
 
 from django.db.models import Count, Q, QuerySet
 
-from dialogue.members.models import Member, Person
+from dialogue.members.models import Member, Person, User
 
 
 def member_list(
@@ -65,10 +65,16 @@ def delegation_persons(member: Member) -> QuerySet[Person]:
 
 
 def person_for_user(user) -> Person | None:
-    """The Person record linked to a login, if any."""
+    """The Person record linked to a login, if any, with its delegation; read once per
+    account object (kept as `user.person`)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return Person.objects.select_related("delegation").filter(user=user).first()
+    link = User._meta.get_field("person")
+    if link.is_cached(user):
+        return link.get_cached_value(user)
+    person = Person.objects.select_related("delegation").filter(user=user).first()
+    link.set_cached_value(user, person)
+    return person
 
 
 def persons_visible_to(

@@ -54,7 +54,7 @@ def response_for(survey: Survey, member: Member) -> Response | None:
     return (
         Response.objects.filter(survey=survey, member=member)
         .prefetch_related("answers")
-        .select_related("submitted_by")
+        .select_related("member", "submitted_by")
         .first()
     )
 

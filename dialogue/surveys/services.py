@@ -503,12 +503,30 @@ def _check_respondent(actor, survey: Survey, member: Member, channel: str) -> No
         )
 
 
+def _questions_with_options(survey: Survey) -> tuple[dict[int, Question], dict[int, set[int]]]:
+    """The survey's questions in order and each one's option ids, read in one query.
+
+    Read from the options: every question of a survey that accepts responses has at
+    least two (survey_publish), and neither changes once it is published."""
+    questions: dict[int, Question] = {}
+    options_of: dict[int, set[int]] = {}
+    rows = (
+        Option.objects.filter(question__survey=survey)
+        .select_related("question")
+        .order_by("question__position", "question_id", "position", "id")
+    )
+    for option in rows:
+        question = questions.setdefault(option.question_id, option.question)
+        options_of.setdefault(question.pk, set()).add(option.pk)
+    return questions, options_of
+
+
 def _clean_answers(
     survey: Survey,
     choices: dict[int, list[int]],
     option_comments: dict[int, str],
 ) -> list[tuple[Question, list[int]]]:
-    questions = {q.pk: q for q in survey.questions.prefetch_related("options")}
+    questions, options_of = _questions_with_options(survey)
     unknown = set(choices) - set(questions)
     if unknown:
         raise DomainError(
@@ -518,7 +536,7 @@ def _clean_answers(
     cleaned = []
     all_options: dict[int, Question] = {}
     for question in questions.values():
-        valid = {o.pk for o in question.options.all()}
+        valid = options_of[question.pk]
         all_options.update(dict.fromkeys(valid, question))
         chosen = list(choices.get(question.pk) or [])
         if not all(isinstance(o, int) and not isinstance(o, bool) for o in chosen):
@@ -610,17 +628,28 @@ def fingerprint(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _hold_window(survey: Survey) -> None:
-    """Keep the survey's status and close as committed until this transaction ends.
+def _hold_window(survey: Survey) -> Survey:
+    """The survey as committed, its status and close kept so until this transaction ends.
 
     A share lock on PostgreSQL: submissions do not wait for each other, but a close or an
     extension in progress (which locks the row for update) is waited for, and waits in
-    turn for the submissions under way. SQLite's IMMEDIATE transactions already run one
-    writer at a time."""
+    turn for the submissions under way; the row returned is the one committed last.
+    SQLite's IMMEDIATE transactions already run one writer at a time."""
     if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM surveys_survey WHERE id = %s FOR SHARE", [survey.pk])
+        return Survey.objects.get(pk=survey.pk)
+    locked = Survey.objects.raw("SELECT * FROM surveys_survey WHERE id = %s FOR SHARE", [survey.pk])
+    for row in locked:
+        return row
+    raise Survey.DoesNotExist
+
+
+def _keep_answers(response: Response, answers: list[Answer]) -> None:
+    """Let `response.answers.all()` give the answers just stored without reading them
+    back, as prefetch_related would have set them."""
+    stored = Answer.objects.filter(response=response)
+    stored._result_cache = answers
+    stored._prefetch_done = True
+    response._prefetched_objects_cache = {"answers": stored}
 
 
 @transaction.atomic
@@ -664,8 +693,7 @@ def response_submit(
             _("Attach the scanned letter or note verbale of a written response."), field="letter"
         )
     member = Member.objects.select_for_update().get(pk=member.pk)
-    _hold_window(survey)
-    survey = Survey.objects.get(pk=survey.pk)
+    survey = _hold_window(survey)
     _check_respondent(actor, survey, member, channel)
     now = now or clock.now()
     problem = rules.refusal(rules.Window(survey.status, survey.opens_at, survey.closes_at), now)
@@ -674,6 +702,8 @@ def response_submit(
     cleaned = _clean_answers(survey, choices, option_comments)
     content = _canonical(cleaned, option_comments, comment)
     current = Response.objects.filter(survey=survey, member=member).first()
+    if current:
+        current.survey, current.member = survey, member
     if expected_version is not None and expected_version != (current.version if current else 0):
         raise DomainError(
             _("The delegation's answer changed since this form was opened (now version %(v)d).")
@@ -701,8 +731,9 @@ def response_submit(
     response.fingerprint = print_
     response.letter = letter or ""
     response.save()
-    Answer.objects.filter(response=response).delete()
-    Answer.objects.bulk_create(
+    if current:
+        Answer.objects.filter(response=response).delete()
+    answers = Answer.objects.bulk_create(
         Answer(
             response=response,
             question=question,
@@ -713,6 +744,7 @@ def response_submit(
         for question, chosen in cleaned
         for rank, option_id in enumerate(chosen, start=1)
     )
+    _keep_answers(response, answers)
     ResponseVersion.objects.create(
         survey=survey,
         member=member,

@@ -117,6 +117,12 @@ def test_debug_is_off_unless_asked_for():
     assert settings_of("DEBUG", **production()) == {"DEBUG": False}
 
 
+def test_production_refuses_to_start_in_debug_mode():
+    result = run("-c", "import dialogue.settings", **production(DEBUG="true"))
+    assert result.returncode != 0
+    assert "DEBUG must be off when DIALOGUE_ENV=production" in result.stderr
+
+
 def test_production_uses_its_own_key_and_turns_on_transport_security():
     key = secrets.token_urlsafe(48)
     values = settings_of(
