@@ -15,6 +15,7 @@ from ninja.errors import ValidationError
 
 from dialogue.api import cycles, documents, errors, members, persons
 from dialogue.api.auth import RateLimit
+from dialogue.core import audit
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -73,7 +74,10 @@ def guard_request(run):
                 [{"loc": ("query", field), "type": "nul", "msg": _("Remove the NUL character.")}]
             )
             return api.on_exception(request, error)
-        return run(request, **path_values)
+        response = run(request, **path_values)
+        # A refusal's audit entry, once the refused request's transaction has ended.
+        audit.record_refusal(request.__dict__.pop("_refusal", None))
+        return response
 
     return guarded
 

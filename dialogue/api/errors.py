@@ -153,9 +153,11 @@ def install(api: NinjaAPI) -> None:
         )
 
     def not_permitted(request, exc: NotPermitted):
+        request._refusal = exc
         return _respond(api, request, 403, error_body("permission_denied", exc.message))
 
     def domain_error(request, exc: DomainError):
+        request._refusal = exc
         fields = [{"field": exc.field, "message": exc.message}] if exc.field else []
         if exc.code == "stale":
             return _respond(api, request, 409, error_body("conflict", exc.message, fields))

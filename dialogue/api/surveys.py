@@ -199,6 +199,7 @@ def _submit(request: HttpRequest, **arguments) -> Response:
         translated = _answer_error(error)
         if translated is error:
             raise
+        translated.pending_audit = getattr(error, "pending_audit", None)
         raise translated from error
 
 

@@ -5,7 +5,7 @@ import decimal
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from dialogue.core import clock
 from dialogue.core.middleware import current_ip
@@ -65,3 +65,19 @@ def record(
         ip_address=current_ip(),
         note=note[:500],
     )
+
+
+def keep_refusal(error: Exception, **entry) -> None:
+    """Attach to a refusal the audit entry saying so; the layer that answers the request
+    writes it with `record_refusal` once the refused transaction has been rolled back."""
+    error.pending_audit = entry
+
+
+def record_refusal(error: Exception) -> AuditEntry | None:
+    """Write, in its own transaction, the audit entry a refusal carries (at most once)."""
+    entry = getattr(error, "pending_audit", None)
+    if not entry:
+        return None
+    error.pending_audit = None
+    with transaction.atomic():
+        return record(action=AuditEntry.Action.REFUSED, **entry)

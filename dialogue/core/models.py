@@ -24,6 +24,7 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("Imported")
         EXPORT = "export", _("Exported")
         RATE_LIMITED = "rate_limited", _("Refused: too many requests")
+        REFUSED = "refused", _("Refused")
 
     at = models.DateTimeField(_("when"), db_index=True)
     actor = models.ForeignKey(

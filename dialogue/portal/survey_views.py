@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dialogue.core import clock, ratelimit
+from dialogue.core import audit, clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.i18n import is_fallback
 from dialogue.members import selectors as member_selectors
@@ -167,8 +167,10 @@ def survey(request, pk: int):
                     expected_version=current.version if current else 0,
                 )
             except NotPermitted as error:
+                audit.record_refusal(error)
                 raise PermissionDenied(error.message) from error
             except DomainError as error:
+                audit.record_refusal(error)
                 form.add_error(_error_field(form, error), error.message)
             else:
                 messages.success(

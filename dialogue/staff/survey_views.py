@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dialogue.core import clock, ratelimit
+from dialogue.core import audit, clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.cycles.models import Proposal
 from dialogue.members.imports import escape_cell
@@ -506,6 +506,7 @@ def survey_response_record(request, pk: int):
                 letter=written.cleaned_data["letter"],
             )
         except DomainError as error:
+            audit.record_refusal(error)
             if isinstance(error, NotPermitted) and error.code == "not_permitted":
                 raise PermissionDenied(error.message) from error
             field = _answer_field(answers, error.field)

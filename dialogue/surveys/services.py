@@ -652,8 +652,27 @@ def _keep_answers(response: Response, answers: list[Answer]) -> None:
     response._prefetched_objects_cache = {"answers": stored}
 
 
+def response_submit(*, actor, survey: Survey, member: Member, **details) -> Response:
+    """Store a delegation's response (see `_response_store` for the rules and arguments).
+
+    A refused response raises DomainError carrying an audit entry of the refusal (survey,
+    delegation, reason), which the page or API answering the request writes with
+    `audit.record_refusal` after the refused transaction is rolled back."""
+    try:
+        return _response_store(actor=actor, survey=survey, member=member, **details)
+    except DomainError as error:
+        audit.keep_refusal(
+            error,
+            actor=actor,
+            obj=survey,
+            changes={"delegation": [None, member.code]},
+            note=f"{member.code}: {error.code}: {error.message}",
+        )
+        raise
+
+
 @transaction.atomic
-def response_submit(
+def _response_store(
     *,
     actor,
     survey: Survey,
