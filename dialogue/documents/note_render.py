@@ -8,6 +8,7 @@ document's footnotes part, in the DOCX.
 """
 
 import io
+from pathlib import Path
 
 from django.template.loader import render_to_string
 from docx import Document as WordDocument
@@ -35,13 +36,24 @@ FORMATS = {
 }
 
 
+# One stylesheet for the note: linked by the staff pages, embedded in the standalone note.
+NOTE_STYLES = Path(__file__).resolve().parent / "static" / "documents" / "note.css"
+
+
 def _context(
     note: Note, meta: Meta, *, print_: bool = False, prefix: str = "", top: int = 1
 ) -> dict:
     """What the templates need; `top` is the heading level of the note's title (2 when the
     note is shown inside a page that has its own h1), its headings following below it."""
     levels = {"title": top, "section": top + 1, "sub": top + 2, "minor": top + 3}
-    return {"note": note, "meta": meta, "print": print_, "prefix": prefix, "h": levels}
+    return {
+        "note": note,
+        "meta": meta,
+        "print": print_,
+        "prefix": prefix,
+        "h": levels,
+        "styles": NOTE_STYLES.read_text(encoding="utf-8"),
+    }
 
 
 def render_html(note: Note, meta: Meta) -> str:

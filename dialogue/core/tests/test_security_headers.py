@@ -226,10 +226,3 @@ def test_the_template_scan_finds_each_kind_of_refused_code():
         pattern.search('<script src="/static/x.js"></script><p class="one">')
         for pattern in REFUSED_IN_TEMPLATES.values()
     )
-
-
-def test_staff_note_preview_is_styled_as_the_standalone_note():
-    # The staff page links the static copy; the downloaded note embeds the template.
-    static = PACKAGE_DIR / "documents/static/documents/note.css"
-    embedded = PACKAGE_DIR / "documents/templates/documents/note/styles.css"
-    assert static.read_text() == embedded.read_text()
