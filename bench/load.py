@@ -332,7 +332,7 @@ def build_documents(*, count: int, events: list[int], console) -> None:
     search index rebuilt over every document."""
     from django.db import transaction
 
-    from bench.search import VOCABULARY, sentence, text_of
+    from bench.search import VOCABULARY, language_versions, sentence, text_of
     from dialogue.core import clock
     from dialogue.cycles.models import Cycle
     from dialogue.documents import search
@@ -364,25 +364,11 @@ def build_documents(*, count: int, events: list[int], console) -> None:
                     )
                     for n in range(start, min(start + batch, count))
                 )
-                versions = []
-                for document in documents:
-                    for language, share in (("en", 1.0), ("fr", 0.5), ("es", 0.3)):
-                        if rng.random() < share:
-                            body = text_of(rng, language, 120)
-                            versions.append(
-                                LanguageVersion(
-                                    document=document,
-                                    language=language,
-                                    file=f"documents/bench/{document.pk}-{language}",
-                                    original_name=f"{language}.txt",
-                                    content_type="text/plain",
-                                    size=len(body.encode()),
-                                    checksum="0" * 64,
-                                    text=body,
-                                    status="published",
-                                    uploaded_at=now,
-                                )
-                            )
+                versions = [
+                    version
+                    for document in documents
+                    for version in language_versions(document, rng, now, words=120)
+                ]
                 LanguageVersion.objects.bulk_create(versions)
             if progress:
                 progress.update(task, advance=len(documents))

@@ -191,6 +191,34 @@ def text_of(rng: random.Random, language: str, n_words: int) -> str:
     return " ".join(sentences)
 
 
+def language_versions(document, rng, now, *, words: int, drafts: float = 0.0) -> list:
+    """Plain-text language versions of `document`: English always, French for about half
+    and Spanish for about a third of the documents, each with `words` words of text and
+    a `drafts` share left as drafts."""
+    from dialogue.documents.models import LanguageVersion
+
+    versions = []
+    for language, share in (("en", 1.0), ("fr", 0.5), ("es", 0.3)):
+        if rng.random() < share:
+            body = text_of(rng, language, words)
+            published = not drafts or rng.random() < 1 - drafts
+            versions.append(
+                LanguageVersion(
+                    document=document,
+                    language=language,
+                    file=f"documents/bench/{document.pk}-{language}",
+                    original_name=f"{language}.txt",
+                    content_type="text/plain",
+                    size=len(body.encode()),
+                    checksum="0" * 64,
+                    text=body,
+                    status="published" if published else "draft",
+                    uploaded_at=now,
+                )
+            )
+    return versions
+
+
 def build(n_documents: int, console) -> dict:
     """Create the documents (directly, as set-up) and build the index; returns timings."""
     from django.db import transaction
@@ -233,25 +261,11 @@ def build(n_documents: int, console) -> dict:
                     )
                 )
             Document.objects.bulk_create(documents)
-            versions = []
-            for document in documents:
-                for language, share in (("en", 1.0), ("fr", 0.5), ("es", 0.3)):
-                    if rng.random() < share:
-                        body = text_of(rng, language, 350)
-                        versions.append(
-                            LanguageVersion(
-                                document=document,
-                                language=language,
-                                file=f"documents/bench/{document.pk}-{language}",
-                                original_name=f"{language}.txt",
-                                content_type="text/plain",
-                                size=len(body.encode()),
-                                checksum="0" * 64,
-                                text=body,
-                                status="published" if rng.random() < 0.9 else "draft",
-                                uploaded_at=now,
-                            )
-                        )
+            versions = [
+                version
+                for document in documents
+                for version in language_versions(document, rng, now, words=350, drafts=0.1)
+            ]
             LanguageVersion.objects.bulk_create(versions)
             progress.update(task, advance=len(documents))
     created = time.perf_counter() - started
