@@ -125,3 +125,18 @@ from dialogue.mail.testing import (  # noqa: E402, F401
     real_commits,
 )
 from dialogue.testing.browser import browser, page, pytest_collection_modifyitems  # noqa: E402, F401
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """Set the server's clock, at first in the middle of the survey factories' window
+    (survey windows, rate-limit windows and session idle times follow it); call it with
+    another moment to move it."""
+    from dialogue.core import clock
+    from dialogue.surveys.tests.factories import DURING
+
+    def set_time(moment):
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    set_time(DURING)
+    return set_time

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dialogue.api.tests.factories import bearer, make_token
-from dialogue.core import clock
 from dialogue.core.models import AuditEntry, RateCounter
 from dialogue.members.tests.factories import MemberFactory, StaffUserFactory
 from dialogue.surveys.models import Response, ResponseVersion
@@ -25,17 +24,6 @@ from dialogue.surveys.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def at(monkeypatch):
-    """Set the server's clock (survey windows and rate-limit windows follow it)."""
-
-    def set_time(moment):
-        monkeypatch.setattr(clock, "now", lambda: moment)
-
-    set_time(DURING)
-    return set_time
 
 
 @pytest.fixture

@@ -7,12 +7,10 @@ import json
 import pytest
 
 from dialogue.api.tests.factories import bearer, make_token
-from dialogue.core import clock
 from dialogue.members.tests.factories import MemberFactory, StaffUserFactory
 from dialogue.surveys.models import Response, Survey
 from dialogue.surveys.tests.factories import (
     CLOSES,
-    DURING,
     PublishedSurveyFactory,
     choose_one,
     delegate_of,
@@ -26,17 +24,6 @@ from dialogue.surveys.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
-
-
-@pytest.fixture
-def at(monkeypatch):
-    """Set the server's clock for the request (the survey window is checked against it)."""
-
-    def set_time(moment):
-        monkeypatch.setattr(clock, "now", lambda: moment)
-
-    set_time(DURING)
-    return set_time
 
 
 @pytest.fixture

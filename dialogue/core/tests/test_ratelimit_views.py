@@ -8,7 +8,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from dialogue.core import clock
 from dialogue.core.models import AuditEntry
 from dialogue.documents import services as document_services
 from dialogue.documents.models import Document, LanguageVersion
@@ -29,15 +28,6 @@ pytestmark = pytest.mark.django_db
 MINUTE = datetime.timedelta(minutes=1)
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
 MEMBERS_CSV = b"kind,code,name_en\nmember_state,CHE,\n"
-
-
-@pytest.fixture
-def at(monkeypatch):
-    def set_time(moment):
-        monkeypatch.setattr(clock, "now", lambda: moment)
-
-    set_time(DURING)
-    return set_time
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ import json
 import pytest
 
 from dialogue.api.tests.factories import bearer, make_token
-from dialogue.core import clock
 from dialogue.core.models import AuditEntry
 from dialogue.members.tests.factories import MemberFactory
 from dialogue.surveys.models import Response
 from dialogue.surveys.tests.factories import (
     CLOSES,
-    DURING,
     PublishedSurveyFactory,
     choose_one,
     delegate_of,
@@ -21,15 +19,6 @@ from dialogue.surveys.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def at(monkeypatch):
-    def set_time(moment):
-        monkeypatch.setattr(clock, "now", lambda: moment)
-
-    set_time(DURING)
-    return set_time
 
 
 @pytest.fixture
