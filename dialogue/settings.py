@@ -154,6 +154,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
+else:
+    # Parameters travel apart from the SQL text, so that a statement run a few times on a
+    # connection is prepared once and only executed afterwards: PostgreSQL then skips
+    # parsing and planning it. (A pooler in transaction mode, such as PgBouncer before
+    # 1.21, does not keep prepared statements: set DATABASE_PREPARED_STATEMENTS=0 there.)
+    if os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") != "0":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 5}
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"

@@ -108,6 +108,8 @@ def _validation_message(error: dict) -> str:
         return _("This field is required.")
     if kind == "extra_forbidden":
         return _("This field is not accepted.")
+    if kind == "boolean_refused":
+        return _("Give a value of the type asked for here, not true or false.")
     return str(error.get("msg") or _("This value is not valid."))
 
 

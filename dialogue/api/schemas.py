@@ -1,11 +1,14 @@
 """The shapes of what the API receives and answers, as published in its OpenAPI schema."""
 
 import datetime
+import functools
+import typing
 from typing import Literal
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from dialogue.cycles.models import Consultation, Cycle, Decision, Proposal
 from dialogue.documents.models import Document, LanguageVersion
@@ -28,10 +31,30 @@ DocumentStatus = Literal[tuple(Document.Status.values)]
 VersionStatus = Literal[tuple(LanguageVersion.Status.values)]
 
 
+BOOLEAN_REFUSED = "boolean_refused"
+
+
+@functools.cache
+def _takes_boolean(annotation) -> bool:
+    if annotation is bool:
+        return True
+    return any(_takes_boolean(argument) for argument in typing.get_args(annotation))
+
+
 class Input(Schema):
-    """A request body: a field the API does not know is refused, not ignored."""
+    """A request body: a field the API does not know is refused, not ignored, and JSON's
+    true and false are accepted only where a yes or no is asked (never as 1 and 0)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_for_another_type(cls, value, info):
+        if isinstance(value, bool) and not _takes_boolean(
+            cls.model_fields[info.field_name].annotation
+        ):
+            raise PydanticCustomError(BOOLEAN_REFUSED, "true or false is not accepted here")
+        return value
 
 
 class FieldError(Schema):

@@ -1,15 +1,17 @@
 """Writes of the API app: personal tokens and the records that make writes idempotent."""
 
 import datetime
+import functools
 import hashlib
 import hmac
+import itertools
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from dialogue.api.models import ApiToken, IdempotencyRecord
-from dialogue.core import audit, clock
+from dialogue.core import audit, clock, rows
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.services import save_audited
 
@@ -82,6 +84,44 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
     return save_audited(token, actor=actor, fields=["revoked_at"], before=before)
 
 
+@functools.cache
+def _token_query() -> str:
+    from dialogue.members.models import Member, Person, User
+
+    return (
+        f"SELECT {rows.columns(ApiToken, 't')}, {rows.columns(User, 'u')}, "  # noqa: S608
+        f"{rows.columns(Person, 'p')}, {rows.columns(Member, 'm')} "
+        "FROM api_apitoken t JOIN members_user u ON u.id = t.user_id "
+        "LEFT JOIN members_person p ON p.user_id = u.id "
+        "LEFT JOIN members_member m ON m.id = p.delegation_id "
+        "WHERE t.prefix = %s"
+    )
+
+
+def _token_with_account(prefix: str) -> ApiToken | None:
+    """The token of `prefix` with its account, the account's person and delegation, read
+    in one statement written out (this runs before every API call made with a token)."""
+    from dialogue.members.models import Member, Person, User
+
+    with connection.cursor() as cursor:
+        cursor.execute(_token_query(), [prefix])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    ends = list(itertools.accumulate(rows.width(m) for m in (ApiToken, User, Person, Member)))
+    token = rows.load(ApiToken, row[: ends[0]])
+    user = rows.load(User, row[ends[0] : ends[1]])
+    person = None
+    if row[ends[1]] is not None:
+        person = rows.load(Person, row[ends[1] : ends[2]])
+        delegation = rows.load(Member, row[ends[2] :]) if row[ends[2]] is not None else None
+        Person._meta.get_field("delegation").set_cached_value(person, delegation)
+        Person._meta.get_field("user").set_cached_value(person, user)
+    User._meta.get_field("person").set_cached_value(user, person)
+    ApiToken._meta.get_field("user").set_cached_value(token, user)
+    return token
+
+
 def token_authenticate(secret: str) -> ApiToken | None:
     """The usable token whose hash matches `secret`, with its account and the account's
     person and delegation (read in the same query), or None.
@@ -91,9 +131,7 @@ def token_authenticate(secret: str) -> ApiToken | None:
     parts = str(secret or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_SCHEME or not parts[1] or not parts[2]:
         return None
-    candidate = (
-        ApiToken.objects.select_related("user__person__delegation").filter(prefix=parts[1]).first()
-    )
+    candidate = _token_with_account(parts[1])
     if candidate is None or not hmac.compare_digest(candidate.hash, token_hash(secret)):
         return None
     now = clock.now()

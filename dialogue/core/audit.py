@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from dialogue.core import clock
+from dialogue.core import clock, rows
 from dialogue.core.middleware import current_ip
 from dialogue.core.models import AuditEntry
 
@@ -53,7 +53,7 @@ def record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         at=clock.now(),
         actor=actor_obj,
         actor_label=(actor_obj.get_username() if actor_obj else str(actor or "system"))[:255],
@@ -65,6 +65,7 @@ def record(
         ip_address=current_ip(),
         note=note[:500],
     )
+    return rows.insert(entry)
 
 
 def keep_refusal(error: Exception, **entry) -> None:

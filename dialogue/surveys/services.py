@@ -7,18 +7,18 @@ import json
 import secrets
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue.core import audit, clock
+from dialogue.core import audit, clock, rows
 from dialogue.core.actors import require_staff
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
 from dialogue.cycles.models import Consultation, Cycle, Proposal
 from dialogue.members.models import Member, Person
-from dialogue.surveys import rules
+from dialogue.surveys import rules, store
 from dialogue.surveys.models import (
     Answer,
     Option,
@@ -503,30 +503,12 @@ def _check_respondent(actor, survey: Survey, member: Member, channel: str) -> No
         )
 
 
-def _questions_with_options(survey: Survey) -> tuple[dict[int, Question], dict[int, set[int]]]:
-    """The survey's questions in order and each one's option ids, read in one query.
-
-    Read from the options: every question of a survey that accepts responses has at
-    least two (survey_publish), and neither changes once it is published."""
-    questions: dict[int, Question] = {}
-    options_of: dict[int, set[int]] = {}
-    rows = (
-        Option.objects.filter(question__survey=survey)
-        .select_related("question")
-        .order_by("question__position", "question_id", "position", "id")
-    )
-    for option in rows:
-        question = questions.setdefault(option.question_id, option.question)
-        options_of.setdefault(question.pk, set()).add(option.pk)
-    return questions, options_of
-
-
 def _clean_answers(
-    survey: Survey,
+    form: store.Form,
     choices: dict[int, list[int]],
     option_comments: dict[int, str],
 ) -> list[tuple[Question, list[int]]]:
-    questions, options_of = _questions_with_options(survey)
+    questions, options_of = form.questions, form.options_of
     unknown = set(choices) - set(questions)
     if unknown:
         raise DomainError(
@@ -628,19 +610,16 @@ def fingerprint(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _hold_window(survey: Survey) -> Survey:
-    """The survey as committed, its status and close kept so until this transaction ends.
-
-    A share lock on PostgreSQL: submissions do not wait for each other, but a close or an
-    extension in progress (which locks the row for update) is waited for, and waits in
-    turn for the submissions under way; the row returned is the one committed last.
-    SQLite's IMMEDIATE transactions already run one writer at a time."""
-    if connection.vendor != "postgresql":
-        return Survey.objects.get(pk=survey.pk)
-    locked = Survey.objects.raw("SELECT * FROM surveys_survey WHERE id = %s FOR SHARE", [survey.pk])
-    for row in locked:
-        return row
-    raise Survey.DoesNotExist
+RESPONSE_FIELDS = (
+    "version",
+    "submitted_at",
+    "submitted_by",
+    "channel",
+    "letter",
+    "comment",
+    "receipt",
+    "fingerprint",
+)
 
 
 def _keep_answers(response: Response, answers: list[Answer]) -> None:
@@ -711,18 +690,16 @@ def _response_store(
         raise DomainError(
             _("Attach the scanned letter or note verbale of a written response."), field="letter"
         )
-    member = Member.objects.select_for_update().get(pk=member.pk)
-    survey = _hold_window(survey)
+    survey, member = store.hold(survey.pk, member.pk)
     _check_respondent(actor, survey, member, channel)
     now = now or clock.now()
     problem = rules.refusal(rules.Window(survey.status, survey.opens_at, survey.closes_at), now)
     if problem:
         raise DomainError(problem, code="survey_not_open")
-    cleaned = _clean_answers(survey, choices, option_comments)
+    form = store.read(survey, member)
+    cleaned = _clean_answers(form, choices, option_comments)
     content = _canonical(cleaned, option_comments, comment)
-    current = Response.objects.filter(survey=survey, member=member).first()
-    if current:
-        current.survey, current.member = survey, member
+    current = form.current
     if expected_version is not None and expected_version != (current.version if current else 0):
         raise DomainError(
             _("The delegation's answer changed since this form was opened (now version %(v)d).")
@@ -740,19 +717,26 @@ def _response_store(
         submitted_at=now,
         previous=current.fingerprint if current else "",
     )
-    response = current or Response(survey=survey, member=member)
-    response.version = version
-    response.submitted_at = now
-    response.submitted_by = actor
-    response.channel = channel
-    response.comment = comment
-    response.receipt = receipt
-    response.fingerprint = print_
-    response.letter = letter or ""
-    response.save()
+    response = Response(
+        survey=survey,
+        member=member,
+        version=version,
+        submitted_at=now,
+        submitted_by=actor,
+        channel=channel,
+        comment=comment,
+        receipt=receipt,
+        fingerprint=print_,
+        letter=letter or "",
+    )
     if current:
-        Answer.objects.filter(response=response).delete()
-    answers = Answer.objects.bulk_create(
+        response.pk = current.pk
+        response._state.adding = False
+        rows.update(response, RESPONSE_FIELDS)
+        store.clear_answers(response.pk)
+    else:
+        rows.insert(response)
+    answers = [
         Answer(
             response=response,
             question=question,
@@ -762,19 +746,22 @@ def _response_store(
         )
         for question, chosen in cleaned
         for rank, option_id in enumerate(chosen, start=1)
-    )
+    ]
+    rows.insert_many(answers)
     _keep_answers(response, answers)
-    ResponseVersion.objects.create(
-        survey=survey,
-        member=member,
-        version=version,
-        submitted_at=now,
-        submitted_by=actor,
-        channel=channel,
-        content=content,
-        receipt=receipt,
-        fingerprint=print_,
-        letter=response.letter.name if response.letter else "",
+    rows.insert(
+        ResponseVersion(
+            survey=survey,
+            member=member,
+            version=version,
+            submitted_at=now,
+            submitted_by=actor,
+            channel=channel,
+            content=content,
+            receipt=receipt,
+            fingerprint=print_,
+            letter=response.letter.name if response.letter else "",
+        )
     )
     audit.record(
         actor=actor,

@@ -39,6 +39,16 @@ def test_a_missing_body_field_and_a_wrong_type_name_their_fields(client):
     assert _fields(response)["q"] == "This field is required."
 
 
+@pytest.mark.parametrize("field", ["event", "limit", "q"])
+def test_true_is_refused_where_a_number_or_text_is_asked(client, field):
+    body = {"q": "migration", field: True}
+    response = _post_search(client, body)
+    assert response.status_code == 422
+    assert _fields(response) == {
+        field: "Give a value of the type asked for here, not true or false."
+    }
+
+
 def test_an_unknown_body_field_is_refused_not_ignored(client):
     response = _post_search(client, {"q": "labour", "sort": "title"})
     assert response.status_code == 422

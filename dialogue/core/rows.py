@@ -1,0 +1,150 @@
+"""Rows read and written with SQL written once, for the few hot paths.
+
+A response submission or an API call made with a token runs a handful of statements;
+building each with the ORM costs several times more than running it. Here the SQL of a
+model's select list, insert and update is built once per process and reused, while the
+values go through the same field methods the ORM uses (`get_db_prep_save` on the way in,
+the field's and backend's converters on the way out), and inserts and updates send the
+same model signals as `Model.save()` (a multi-row insert sends none, as `bulk_create`).
+"""
+
+import functools
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+from django.db.models.signals import post_save, pre_save
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return list(model._meta.concrete_fields)
+
+
+def width(model: type[models.Model]) -> int:
+    """How many values of a row `columns(model, ...)` selects."""
+    return len(model._meta.concrete_fields)
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """The select list of every column of `model` from the table aliased `alias`."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _fields(model))
+
+
+@functools.cache
+def _loader(model: type[models.Model], vendor: str):
+    names = []
+    converters = []
+    for position, field in enumerate(_fields(model)):
+        column = field.get_col(model._meta.db_table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        names.append(field.attname)
+        if found:
+            converters.append((position, column, found))
+    return names, converters
+
+
+def load(model: type[models.Model], values: Sequence) -> models.Model:
+    """The instance whose columns, in `columns` order, are `values`, as read from the
+    database (not a new object to insert)."""
+    names, converters = _loader(model, connection.vendor)
+    values = list(values)
+    for position, column, found in converters:
+        value = values[position]
+        for convert in found:
+            value = convert(value, column, connection)
+        values[position] = value
+    return model.from_db(connection.alias, names, values)
+
+
+@functools.cache
+def _insert_sql(model: type[models.Model], rows: int, vendor: str) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    fields = [f for f in _fields(model) if f is not model._meta.pk]
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([one] * rows)} RETURNING {quote(model._meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def _values(instance: models.Model, fields: Iterable[models.Field], add: bool) -> list:
+    return [field.get_db_prep_save(field.pre_save(instance, add), connection) for field in fields]
+
+
+def insert_many(instances: Sequence[models.Model]) -> None:
+    """Insert new rows of one model in one statement and set their primary keys; like
+    `bulk_create`, no signal is sent."""
+    if not instances:
+        return
+    model = type(instances[0])
+    sql, fields = _insert_sql(model, len(instances), connection.vendor)
+    params = [value for instance in instances for value in _values(instance, fields, True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+    for instance, key in zip(instances, keys, strict=True):
+        instance.pk = key
+        instance._state.adding = False
+        instance._state.db = connection.alias
+
+
+def insert(instance: models.Model) -> models.Model:
+    """Insert a new row as `instance.save()` would (pre_save and post_save sent, the
+    fields' pre_save applied, so a file is stored and an automatic date set) and return
+    it with its primary key."""
+    model = type(instance)
+    pre_save.send(
+        sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None
+    )
+    insert_many([instance])
+    post_save.send(
+        sender=model,
+        instance=instance,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=connection.alias,
+    )
+    return instance
+
+
+@functools.cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str):
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote(model._meta.pk.column)} = %s"
+    )
+    return sql, fields
+
+
+def update(instance: models.Model, names: Sequence[str]) -> models.Model:
+    """Write the fields `names` of a stored row as `instance.save(update_fields=names)`
+    would, signals included; a row that is gone raises `model.DoesNotExist`."""
+    model = type(instance)
+    names = tuple(names)
+    pre_save.send(
+        sender=model,
+        instance=instance,
+        raw=False,
+        using=connection.alias,
+        update_fields=frozenset(names),
+    )
+    sql, fields = _update_sql(model, names, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_values(instance, fields, False), instance.pk])
+        if cursor.rowcount != 1:
+            raise model.DoesNotExist(f"{model._meta.object_name} {instance.pk} is gone.")
+    post_save.send(
+        sender=model,
+        instance=instance,
+        created=False,
+        update_fields=frozenset(names),
+        raw=False,
+        using=connection.alias,
+    )
+    return instance
