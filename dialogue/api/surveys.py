@@ -195,6 +195,8 @@ def _answer_error(error: DomainError) -> DomainError:
 def _submit(request: HttpRequest, **arguments) -> Response:
     try:
         return services.response_submit(actor=request.user, **arguments)
+    except Survey.DoesNotExist as error:
+        raise Http404 from error
     except DomainError as error:
         translated = _answer_error(error)
         if translated is error:
@@ -291,10 +293,9 @@ def put_my_response(request: HttpRequest, payload: ResponseIn, survey_id: int = 
     `expected_version` the answer is stored only over that version (409 otherwise).
     A delegation and a person may submit only so often (429, code "rate_limited")."""
     member = _require_respondent(request)
-    survey = get_object_or_404(selectors.surveys_for_member(member), pk=survey_id)
     response = _submit(
         request,
-        survey=survey,
+        survey=survey_id,
         member=member,
         choices=payload.answers,
         option_comments=payload.option_comments,

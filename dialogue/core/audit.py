@@ -36,7 +36,13 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def record(
+def record(**details) -> AuditEntry:
+    """Append one entry (the arguments of `entry`) to the audit trail; the caller's
+    transaction covers it."""
+    return rows.insert(entry(**details))
+
+
+def entry(
     *,
     actor,
     action: str,
@@ -47,13 +53,14 @@ def record(
     changes: dict | None = None,
     note: str = "",
 ) -> AuditEntry:
-    """Append one entry to the audit trail; the caller's transaction covers it."""
+    """The entry `record` appends, not yet stored (for a write that stores it together
+    with what it records)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    entry = AuditEntry(
+    return AuditEntry(
         at=clock.now(),
         actor=actor_obj,
         actor_label=(actor_obj.get_username() if actor_obj else str(actor or "system"))[:255],
@@ -65,7 +72,6 @@ def record(
         ip_address=current_ip(),
         note=note[:500],
     )
-    return rows.insert(entry)
 
 
 def keep_refusal(error: Exception, **entry) -> None:

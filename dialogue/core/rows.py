@@ -59,7 +59,7 @@ def load(model: type[models.Model], values: Sequence) -> models.Model:
 @functools.cache
 def _insert_sql(model: type[models.Model], rows: int, vendor: str) -> tuple[str, list]:
     quote = connection.ops.quote_name
-    fields = [f for f in _fields(model) if f is not model._meta.pk]
+    fields = insert_fields(model)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
@@ -69,8 +69,40 @@ def _insert_sql(model: type[models.Model], rows: int, vendor: str) -> tuple[str,
     return sql, fields
 
 
-def _values(instance: models.Model, fields: Iterable[models.Field], add: bool) -> list:
+def values(instance: models.Model, fields: Iterable[models.Field], add: bool) -> list:
+    """The values of `fields` as the database takes them, after each field's pre_save
+    (which stores a new file and sets an automatic date) as `save()` applies it."""
     return [field.get_db_prep_save(field.pre_save(instance, add), connection) for field in fields]
+
+
+def insert_fields(model: type[models.Model]) -> list[models.Field]:
+    """The fields an insert of `model` writes: every column but the primary key."""
+    return [f for f in _fields(model) if f is not model._meta.pk]
+
+
+def before_save(instance: models.Model, names: Sequence[str] | None = None) -> None:
+    """Send pre_save as `save()` does (update_fields `names` for an update)."""
+    pre_save.send(
+        sender=type(instance),
+        instance=instance,
+        raw=False,
+        using=connection.alias,
+        update_fields=frozenset(names) if names is not None else None,
+    )
+
+
+def saved(instance: models.Model, created: bool, names: Sequence[str] | None = None) -> None:
+    """Mark `instance` as stored and send post_save as `save()` does."""
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    post_save.send(
+        sender=type(instance),
+        instance=instance,
+        created=created,
+        update_fields=frozenset(names) if names is not None else None,
+        raw=False,
+        using=connection.alias,
+    )
 
 
 def insert_many(instances: Sequence[models.Model]) -> None:
@@ -80,7 +112,7 @@ def insert_many(instances: Sequence[models.Model]) -> None:
         return
     model = type(instances[0])
     sql, fields = _insert_sql(model, len(instances), connection.vendor)
-    params = [value for instance in instances for value in _values(instance, fields, True)]
+    params = [value for instance in instances for value in values(instance, fields, True)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
@@ -92,21 +124,10 @@ def insert_many(instances: Sequence[models.Model]) -> None:
 
 def insert(instance: models.Model) -> models.Model:
     """Insert a new row as `instance.save()` would (pre_save and post_save sent, the
-    fields' pre_save applied, so a file is stored and an automatic date set) and return
-    it with its primary key."""
-    model = type(instance)
-    pre_save.send(
-        sender=model, instance=instance, raw=False, using=connection.alias, update_fields=None
-    )
+    fields' pre_save applied) and return it with its primary key."""
+    before_save(instance)
     insert_many([instance])
-    post_save.send(
-        sender=model,
-        instance=instance,
-        created=True,
-        update_fields=None,
-        raw=False,
-        using=connection.alias,
-    )
+    saved(instance, created=True)
     return instance
 
 
@@ -127,24 +148,11 @@ def update(instance: models.Model, names: Sequence[str]) -> models.Model:
     would, signals included; a row that is gone raises `model.DoesNotExist`."""
     model = type(instance)
     names = tuple(names)
-    pre_save.send(
-        sender=model,
-        instance=instance,
-        raw=False,
-        using=connection.alias,
-        update_fields=frozenset(names),
-    )
+    before_save(instance, names)
     sql, fields = _update_sql(model, names, connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_values(instance, fields, False), instance.pk])
+        cursor.execute(sql, [*values(instance, fields, False), instance.pk])
         if cursor.rowcount != 1:
             raise model.DoesNotExist(f"{model._meta.object_name} {instance.pk} is gone.")
-    post_save.send(
-        sender=model,
-        instance=instance,
-        created=False,
-        update_fields=frozenset(names),
-        raw=False,
-        using=connection.alias,
-    )
+    saved(instance, created=False, names=names)
     return instance

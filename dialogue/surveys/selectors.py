@@ -49,6 +49,15 @@ def surveys_for_member(member: Member) -> QuerySet[Survey]:
     return surveys
 
 
+def published_to(survey: Survey, member: Member) -> bool:
+    """True when `surveys_for_member(member)` includes `survey`."""
+    if survey.status == Survey.Status.DRAFT:
+        return False
+    return member.kind == Member.Kind.MEMBER_STATE or (
+        survey.audience != Survey.Audience.MEMBER_STATES
+    )
+
+
 def response_for(survey: Survey, member: Member) -> Response | None:
     """The delegation's current response, with its answers, if any."""
     return (

@@ -11,14 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue.core import audit, clock, rows
+from dialogue.core import audit, clock
 from dialogue.core.actors import require_staff
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
 from dialogue.cycles.models import Consultation, Cycle, Proposal
 from dialogue.members.models import Member, Person
-from dialogue.surveys import rules, store
+from dialogue.surveys import rules, selectors, store
 from dialogue.surveys.models import (
     Answer,
     Option,
@@ -610,18 +610,6 @@ def fingerprint(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-RESPONSE_FIELDS = (
-    "version",
-    "submitted_at",
-    "submitted_by",
-    "channel",
-    "letter",
-    "comment",
-    "receipt",
-    "fingerprint",
-)
-
-
 def _keep_answers(response: Response, answers: list[Answer]) -> None:
     """Let `response.answers.all()` give the answers just stored without reading them
     back, as prefetch_related would have set them."""
@@ -631,8 +619,13 @@ def _keep_answers(response: Response, answers: list[Answer]) -> None:
     response._prefetched_objects_cache = {"answers": stored}
 
 
-def response_submit(*, actor, survey: Survey, member: Member, **details) -> Response:
+def response_submit(*, actor, survey: Survey | int, member: Member, **details) -> Response:
     """Store a delegation's response (see `_response_store` for the rules and arguments).
+
+    `survey` is the Survey, or its id as a delegation's client sent it: a survey that
+    does not exist, is still a draft or is not addressed to delegations of this kind then
+    raises Survey.DoesNotExist, as if it did not exist (as `selectors.surveys_for_member`
+    would not find it).
 
     A refused response raises DomainError carrying an audit entry of the refusal (survey,
     delegation, reason), which the page or API answering the request writes with
@@ -640,10 +633,11 @@ def response_submit(*, actor, survey: Survey, member: Member, **details) -> Resp
     try:
         return _response_store(actor=actor, survey=survey, member=member, **details)
     except DomainError as error:
+        subject = survey if isinstance(survey, Survey) else Survey.objects.get(pk=survey)
         audit.keep_refusal(
             error,
             actor=actor,
-            obj=survey,
+            obj=subject,
             changes={"delegation": [None, member.code]},
             note=f"{member.code}: {error.code}: {error.message}",
         )
@@ -654,7 +648,7 @@ def response_submit(*, actor, survey: Survey, member: Member, **details) -> Resp
 def _response_store(
     *,
     actor,
-    survey: Survey,
+    survey: Survey | int,
     member: Member,
     choices: dict[int, list[int]],
     option_comments: dict[int, str] | None = None,
@@ -676,6 +670,10 @@ def _response_store(
     is the server's: nothing is accepted outside [opens_at, closes_at). Returns the
     current response with its receipt code and fingerprint.
     """
+    looked_up = not isinstance(survey, Survey)
+    survey, member = store.hold(survey if looked_up else survey.pk, member.pk)
+    if looked_up and not selectors.published_to(survey, member):
+        raise Survey.DoesNotExist(f"Survey {survey.pk} is not published to {member.code}.")
     choices, option_comments = _check_shapes(choices, option_comments)
     comment = (comment or "").strip() if isinstance(comment, str) else None
     if comment is None:
@@ -690,7 +688,6 @@ def _response_store(
         raise DomainError(
             _("Attach the scanned letter or note verbale of a written response."), field="letter"
         )
-    survey, member = store.hold(survey.pk, member.pk)
     _check_respondent(actor, survey, member, channel)
     now = now or clock.now()
     problem = rules.refusal(rules.Window(survey.status, survey.opens_at, survey.closes_at), now)
@@ -732,10 +729,6 @@ def _response_store(
     if current:
         response.pk = current.pk
         response._state.adding = False
-        rows.update(response, RESPONSE_FIELDS)
-        store.clear_answers(response.pk)
-    else:
-        rows.insert(response)
     answers = [
         Answer(
             response=response,
@@ -747,28 +740,25 @@ def _response_store(
         for question, chosen in cleaned
         for rank, option_id in enumerate(chosen, start=1)
     ]
-    rows.insert_many(answers)
-    _keep_answers(response, answers)
-    rows.insert(
-        ResponseVersion(
-            survey=survey,
-            member=member,
-            version=version,
-            submitted_at=now,
-            submitted_by=actor,
-            channel=channel,
-            content=content,
-            receipt=receipt,
-            fingerprint=print_,
-            letter=response.letter.name if response.letter else "",
-        )
+    version_row = ResponseVersion(
+        survey=survey,
+        member=member,
+        version=version,
+        submitted_at=now,
+        submitted_by=actor,
+        channel=channel,
+        content=content,
+        receipt=receipt,
+        fingerprint=print_,
     )
-    audit.record(
+    entry = audit.entry(
         actor=actor,
         action=AuditEntry.Action.UPDATE if current else AuditEntry.Action.CREATE,
         obj=response,
         changes={"version": version, "channel": channel, "fingerprint": print_},
     )
+    store.write(response, answers, version_row, entry, replacing=current is not None)
+    _keep_answers(response, answers)
     return response
 
 

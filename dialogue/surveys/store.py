@@ -1,8 +1,9 @@
-"""The reads of a response submission, written out in SQL.
+"""The statements of a response submission, written out in SQL.
 
 Submitting is the busiest write of the system: every delegation may answer in the last
-minutes before a close. `services.response_submit` holds the rules; this module gives it
-what it decides on in two statements, each built once per process:
+minutes before a close. `services.response_submit` holds the rules; this module reads
+what it decides on in two statements and stores the result in a third, each built once
+per process:
 
 1. `hold`: the survey and the delegation as committed, locked until the transaction ends
    (on PostgreSQL the survey with a share lock, which a close or an extension waits for,
@@ -10,7 +11,10 @@ what it decides on in two statements, each built once per process:
    SQLite's IMMEDIATE transactions already run one writer at a time);
 2. `read`: the survey's questions and options and the delegation's current response,
    read after the lock is held, so that a submission that committed while this one
-   waited is seen.
+   waited is seen;
+3. `write`: the response, its answers, its version in the history and its audit entry.
+   On PostgreSQL that is one statement (data-modifying WITH clauses); elsewhere one per
+   table. Either way the same model signals are sent as by `save()`.
 """
 
 import dataclasses
@@ -19,8 +23,21 @@ import functools
 from django.db import connection
 
 from dialogue.core import rows
+from dialogue.core.models import AuditEntry
 from dialogue.members.models import Member
-from dialogue.surveys.models import Question, Survey
+from dialogue.surveys.models import Answer, Question, Response, ResponseVersion, Survey
+
+# What a new version of a response replaces (survey and delegation stay).
+REPLACED = (
+    "version",
+    "submitted_at",
+    "submitted_by",
+    "channel",
+    "letter",
+    "comment",
+    "receipt",
+    "fingerprint",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,8 +115,128 @@ def read(survey: Survey, member: Member) -> Form:
     return Form(questions, options_of, current)
 
 
-def clear_answers(response_id: int) -> None:
-    """Delete the answers of a response about to be replaced (the caller audits the
-    response)."""
+def _clear_answers(response_id: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM surveys_answer WHERE response_id = %s", [response_id])
+
+
+def write(
+    response: Response,
+    answers: list[Answer],
+    version: ResponseVersion,
+    entry: AuditEntry,
+    *,
+    replacing: bool,
+) -> None:
+    """Store the response (a new one, or over the current one when `replacing`, whose
+    answers it drops), its answers, its version and its audit entry, whose object is
+    the response; set every row's primary key."""
+    names = REPLACED if replacing else None
+    for instance, fields in ((response, names), (version, None), (entry, None)):
+        rows.before_save(instance, fields)
+    # A scanned letter is stored (and named) first: the version keeps its stored name.
+    letter = Response._meta.get_field("letter").pre_save(response, not replacing)
+    version.letter = letter.name if letter else ""
+    if connection.vendor == "postgresql":
+        _write_at_once(response, answers, version, entry, replacing=replacing)
+    else:
+        if replacing:
+            rows.update(response, REPLACED)
+            _clear_answers(response.pk)
+        else:
+            rows.insert_many([response])
+        for answer in answers:
+            answer.response = response
+        rows.insert_many(answers)
+        rows.insert_many([version])
+        entry.object_id = str(response.pk)
+        rows.insert_many([entry])
+    for instance, fields, created in (
+        (response, names, not replacing),
+        (version, None, True),
+        (entry, None, True),
+    ):
+        rows.saved(instance, created, fields)
+
+
+@functools.cache
+def _write_sql(replacing: bool, vendor: str) -> str:
+    quote = connection.ops.quote_name
+
+    def names(fields) -> str:
+        return ", ".join(quote(field.column) for field in fields)
+
+    def marks(fields) -> str:
+        return ", ".join(["%s"] * len(fields))
+
+    if replacing:
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in _response_fields(True))
+        saved = f"UPDATE surveys_response SET {assignments} WHERE id = %s RETURNING id"  # noqa: S608
+        cleared = (
+            "cleared AS (DELETE FROM surveys_answer "
+            "WHERE response_id = (SELECT id FROM saved) RETURNING 1), "
+        )
+        # Evaluated before the first answer is inserted: the old answers are gone first.
+        after_clearing = " WHERE (SELECT count(*) FROM cleared) >= 0"
+    else:
+        fields = _response_fields(False)
+        saved = (
+            f"INSERT INTO surveys_response ({names(fields)}) "  # noqa: S608
+            f"VALUES ({marks(fields)}) RETURNING id"
+        )
+        cleared = after_clearing = ""
+    version_fields = rows.insert_fields(ResponseVersion)
+    entry_fields = _entry_fields()
+    entry_values = ", ".join(
+        "saved.id::text" if field.name == "object_id" else "%s" for field in entry_fields
+    )
+    return (
+        f"WITH saved AS ({saved}), {cleared}"  # noqa: S608
+        "answered AS (INSERT INTO surveys_answer "
+        "(response_id, question_id, option_id, rank, comment) "
+        "SELECT saved.id, a.question_id, a.option_id, a.rank, a.comment FROM saved, "
+        "unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::text[]) "
+        f"AS a(question_id, option_id, rank, comment){after_clearing} "
+        "RETURNING id, option_id), "
+        f"versioned AS (INSERT INTO surveys_responseversion ({names(version_fields)}) "
+        f"VALUES ({marks(version_fields)}) RETURNING id), "
+        f"audited AS (INSERT INTO core_auditentry ({names(entry_fields)}) "
+        f"SELECT {entry_values} FROM saved RETURNING id) "
+        "SELECT (SELECT id FROM saved), (SELECT id FROM versioned), (SELECT id FROM audited), "
+        "(SELECT array_agg(option_id) FROM answered), (SELECT array_agg(id) FROM answered)"
+    )
+
+
+def _response_fields(replacing: bool) -> list:
+    if replacing:
+        return [Response._meta.get_field(name) for name in REPLACED]
+    return rows.insert_fields(Response)
+
+
+def _entry_fields() -> list:
+    return rows.insert_fields(AuditEntry)
+
+
+def _write_at_once(response, answers, version, entry, *, replacing: bool) -> None:
+    params = rows.values(response, _response_fields(replacing), not replacing)
+    if replacing:
+        params.append(response.pk)
+    params += [
+        [answer.question_id for answer in answers],
+        [answer.option_id for answer in answers],
+        [answer.rank for answer in answers],
+        [answer.comment for answer in answers],
+    ]
+    params += rows.values(version, rows.insert_fields(ResponseVersion), True)
+    params += rows.values(entry, [f for f in _entry_fields() if f.name != "object_id"], True)
+    with connection.cursor() as cursor:
+        cursor.execute(_write_sql(replacing, connection.vendor), params)
+        response_id, version_id, entry_id, option_ids, answer_ids = cursor.fetchone()
+    response.pk, version.pk, entry.pk = response_id, version_id, entry_id
+    entry.object_id = str(response_id)
+    keys = dict(zip(option_ids or (), answer_ids or (), strict=True))
+    for answer in answers:
+        answer.response = response
+        answer.pk = keys[answer.option_id]
+        answer._state.adding = False
+        answer._state.db = connection.alias
