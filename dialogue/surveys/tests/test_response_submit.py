@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from dialogue.core import audit
 from dialogue.core.actors import SYSTEM
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
@@ -879,3 +880,59 @@ def _hypothesis_setup(staff_user):
 
 def test_the_system_itself_is_not_a_delegate(state, ballot):
     _refused(NotPermitted, lambda: _submit(SYSTEM, ballot, state, _valid(ballot)))
+
+
+# A survey named by its id, as a delegation's client sends it
+
+
+def test_a_survey_named_by_its_id_is_found_only_when_published_to_the_delegation(
+    staff_user, delegate, state
+):
+    draft = DraftSurveyFactory(actor=staff_user)
+    states_only = PublishedSurveyFactory(actor=staff_user, audience=Survey.Audience.MEMBER_STATES)
+    observer = observer_state()
+    before = AuditEntry.objects.count()
+
+    with pytest.raises(Survey.DoesNotExist):
+        _submit(delegate, draft.pk, state, {})
+    with pytest.raises(Survey.DoesNotExist):
+        _submit(delegate_of(observer), states_only.pk, observer, {})
+    with pytest.raises(Survey.DoesNotExist):
+        _submit(delegate, 999_999, state, {})
+
+    assert AuditEntry.objects.count() == before
+    choices = {q.pk: [option_ids(q)[0]] for q in questions_of(states_only)}
+    assert _submit(delegate, states_only.pk, state, choices).version == 1
+
+
+def test_a_refusal_for_a_survey_named_by_its_id_is_audited_on_that_survey(delegate, state, ballot):
+    error = _refused(DomainError, lambda: _submit(delegate, ballot.pk, state, {}))
+
+    entry = audit.record_refusal(error)
+    assert (entry.object_type, entry.object_id) == ("surveys.survey", str(ballot.pk))
+    assert entry.object_repr == str(ballot)
+
+
+def test_the_returned_response_carries_the_stored_answers_with_their_keys(delegate, state, ballot):
+    _submit(delegate, ballot, state, _valid(ballot))
+    response = _submit(delegate, ballot, state, _valid(ballot, first=1, ranked=(3,)))
+
+    returned = sorted((a.pk, a.option_id, a.rank) for a in response.answers.all())
+    stored = sorted(Answer.objects.filter(response=response).values_list("pk", "option_id", "rank"))
+    assert returned == stored
+    assert len(stored) == 4
+
+
+def test_each_version_keeps_the_name_its_letter_was_stored_under(media, staff_user, state, ballot):
+    first = _submit(staff_user, ballot, state, _valid(ballot), channel="written", letter=_letter())
+    first_name = first.letter.name
+    second = _submit(staff_user, ballot, state, _valid(ballot), channel="written", letter=_letter())
+
+    assert second.letter.name != first_name
+    names = list(
+        ResponseVersion.objects.filter(survey=ballot, member=state)
+        .order_by("version")
+        .values_list("letter", flat=True)
+    )
+    assert names == [first_name, second.letter.name]
+    assert Response.objects.get(pk=second.pk).letter.name == second.letter.name
