@@ -143,16 +143,21 @@ def _update_sql(model: type[models.Model], names: tuple[str, ...], vendor: str):
     return sql, fields
 
 
-def update(instance: models.Model, names: Sequence[str]) -> models.Model:
-    """Write the fields `names` of a stored row as `instance.save(update_fields=names)`
-    would, signals included; a row that is gone raises `model.DoesNotExist`."""
+def write_fields(instance: models.Model, names: Sequence[str]) -> None:
+    """Write the fields `names` of a stored row, sending no signal; a row that is gone
+    raises `model.DoesNotExist`."""
     model = type(instance)
-    names = tuple(names)
-    before_save(instance, names)
-    sql, fields = _update_sql(model, names, connection.vendor)
+    sql, fields = _update_sql(model, tuple(names), connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values(instance, fields, False), instance.pk])
         if cursor.rowcount != 1:
             raise model.DoesNotExist(f"{model._meta.object_name} {instance.pk} is gone.")
+
+
+def update(instance: models.Model, names: Sequence[str]) -> models.Model:
+    """Write the fields `names` of a stored row as `instance.save(update_fields=names)`
+    would, signals included; a row that is gone raises `model.DoesNotExist`."""
+    before_save(instance, names)
+    write_fields(instance, names)
     saved(instance, created=False, names=names)
     return instance

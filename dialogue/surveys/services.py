@@ -7,7 +7,7 @@ import json
 import secrets
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -631,12 +631,7 @@ def response_submit(*, actor, survey: Survey | int, member: Member, **details) -
     delegation, reason), which the page or API answering the request writes with
     `audit.record_refusal` after the refused transaction is rolled back."""
     try:
-        if connection.in_atomic_block:
-            # Every refusal comes before the first write, so the caller's transaction is
-            # left as it was and needs no savepoint.
-            return _response_store(actor=actor, survey=survey, member=member, **details)
-        with transaction.atomic():
-            return _response_store(actor=actor, survey=survey, member=member, **details)
+        return _response_store(actor=actor, survey=survey, member=member, **details)
     except DomainError as error:
         subject = survey if isinstance(survey, Survey) else Survey.objects.get(pk=survey)
         audit.keep_refusal(
@@ -649,6 +644,7 @@ def response_submit(*, actor, survey: Survey | int, member: Member, **details) -
         raise
 
 
+@transaction.atomic
 def _response_store(
     *,
     actor,

@@ -141,7 +141,7 @@ def write(
         _write_at_once(response, answers, version, entry, replacing=replacing)
     else:
         if replacing:
-            rows.update(response, REPLACED)
+            rows.write_fields(response, REPLACED)
             _clear_answers(response.pk)
         else:
             rows.insert_many([response])

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.signals import post_save
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -936,3 +937,28 @@ def test_each_version_keeps_the_name_its_letter_was_stored_under(media, staff_us
     )
     assert names == [first_name, second.letter.name]
     assert Response.objects.get(pk=second.pk).letter.name == second.letter.name
+
+
+def test_each_submission_announces_its_rows_once_as_save_does(delegate, state, ballot):
+    announced = []
+
+    def record(sender, instance, created, update_fields=None, **kwargs):
+        announced.append((sender.__name__, created))
+
+    for model in (Response, ResponseVersion, AuditEntry):
+        post_save.connect(record, sender=model, dispatch_uid=f"announce-{model.__name__}")
+    try:
+        _submit(delegate, ballot, state, _valid(ballot))
+        _submit(delegate, ballot, state, _valid(ballot, first=1))
+    finally:
+        for model in (Response, ResponseVersion, AuditEntry):
+            post_save.disconnect(sender=model, dispatch_uid=f"announce-{model.__name__}")
+
+    assert announced == [
+        ("Response", True),
+        ("ResponseVersion", True),
+        ("AuditEntry", True),
+        ("Response", False),
+        ("ResponseVersion", True),
+        ("AuditEntry", True),
+    ]
