@@ -4,7 +4,7 @@ that only returns a fixed string, served through the same middleware and server.
 from django.http import HttpResponse
 from django.urls import path
 
-from dialogue.urls import urlpatterns as product_urlpatterns
+from dialogue import urls as product_urls
 
 BARE_BODY = b"Dialogue benchmark: a fixed answer.\n"
 
@@ -14,4 +14,5 @@ def bare(request):
     return HttpResponse(BARE_BODY, content_type="text/plain; charset=utf-8")
 
 
-urlpatterns = [path("bench/bare/", bare, name="bench_bare"), *product_urlpatterns]
+handler404 = product_urls.handler404
+urlpatterns = [path("bench/bare/", bare, name="bench_bare"), *product_urls.urlpatterns]

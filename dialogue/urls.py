@@ -5,6 +5,7 @@ from django.urls import include, path
 from dialogue.core import views as core_views
 
 admin.site.site_header = admin.site.site_title = "Dialogue"
+handler404 = "dialogue.api.errors.page_not_found"
 
 urlpatterns = [
     path("i18n/setlang/", core_views.set_language, name="set_language"),

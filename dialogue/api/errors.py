@@ -4,12 +4,14 @@ the request's language:
     {"error": {"code": "...", "message": "...", "fields": [{"field": "...", "message": "..."}]}}
 """
 
+import json
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -87,6 +89,19 @@ def rate_limited(error: ratelimit.RateLimited) -> ApiError:
 def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
     """The JSON body of an error."""
     return {"error": {"code": code, "message": str(message), "fields": fields or []}}
+
+
+API_PATH = "/api/"
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's answer to an address nothing serves: under /api/ the API's JSON error
+    (code "not_found"), so a client never has to read an HTML page; elsewhere the site's
+    own "page not found" page."""
+    if request.path.startswith(API_PATH):
+        body = json.dumps(error_body("not_found", _("Nothing was found here.")))
+        return HttpResponse(body, status=404, content_type=JSON)
+    return defaults.page_not_found(request, exception)
 
 
 def _respond(api: NinjaAPI, request: HttpRequest, status: int, body: dict) -> HttpResponse:

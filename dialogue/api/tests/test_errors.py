@@ -170,3 +170,20 @@ def test_an_unexpected_failure_answers_json_without_details(client, monkeypatch)
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "server_error"
     assert "database details" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/", "/api/v1/nothing-here", "/api/v2/members"])
+def test_an_address_no_operation_serves_answers_in_the_api_error_shape(client, path):
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["error"]["message"] == "Rien n'a été trouvé ici."
+
+
+def test_an_address_outside_the_api_still_gets_the_sites_page(client):
+    response = client.get("/en/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
