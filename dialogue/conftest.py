@@ -64,6 +64,22 @@ def _english_unless_a_test_says_otherwise():
 
 
 @pytest.fixture(autouse=True)
+def _no_public_page_kept_from_another_test(request):
+    """Each test starts with an empty database, so with no copy of a public page made by
+    another test: none kept by this process, and, for a test with a live server (whose
+    database is emptied table by table, the cache's table aside), none in the shared
+    cache either."""
+    from django.core.cache import cache
+
+    from dialogue.site.cache import forget_local_copies
+
+    forget_local_copies()
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_client_logins_as_in_a_browser(monkeypatch):
     """`client.login` passes a request from 127.0.0.1, as a browser's log-in would, so the
     log-in throttle checks it like any other. `client.force_login`, which skips the password,

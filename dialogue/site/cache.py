@@ -67,6 +67,12 @@ def _local_pages() -> OrderedDict:
     return pages
 
 
+def forget_local_copies() -> None:
+    """Drop this process's copies: the pages are read again from the shared cache, for
+    instance after the database under it was emptied (between tests)."""
+    _local_pages().clear()
+
+
 def _stored_page(key: str) -> dict | None:
     """The stored copy of a page: this process's own while the shared one lasts, else the
     shared one, which is then kept here too.
