@@ -59,7 +59,7 @@ class Measure:
     key: str
     label: str
     path: str
-    kind: str  # bare | public | ics | survey | submit | info
+    kind: str  # bare | public | ics | survey | submit | floor | info
     requests_file: str = ""
 
 
@@ -737,6 +737,18 @@ def measures(fixtures: dict, work_dir: Path) -> list[Measure]:
             for d in delegations
         ],
     )
+    write_floor = write_requests(
+        work_dir / "write-floor.tsv",
+        [
+            (
+                "PUT",
+                f"/bench/write-floor/{survey}/",
+                [f"Authorization: Bearer {d['token']}", "Content-Type: application/json"],
+                d["body"],
+            )
+            for d in delegations
+        ],
+    )
     survey_api = write_requests(
         work_dir / "survey-api.tsv",
         [
@@ -779,6 +791,14 @@ def measures(fixtures: dict, work_dir: Path) -> list[Measure]:
             "submit",
             submit,
         ),
+        # After the submissions: every delegation then has a response to update.
+        Measure(
+            "write_floor",
+            "write floor (token + one UPDATE, reference)",
+            f"/bench/write-floor/{survey}/",
+            "floor",
+            write_floor,
+        ),
     ]
 
 
@@ -802,8 +822,11 @@ def run_phase(name: str, environment, fixtures, args, work_dir: Path, console) -
     leaves queued when wrk stops would otherwise delay the next measurement."""
     results = {}
     postmaster = _postmaster_pid()
+    wanted = set(args.only)
+    if "write_floor" in wanted:
+        wanted.add("submit")  # the floor updates the responses the submissions stored
     for measure in measures(fixtures, work_dir):
-        if args.only and measure.key not in args.only and measure.key != "bare":
+        if wanted and measure.key not in wanted and measure.key != "bare":
             continue
         console.print(f"({name}) {measure.label}: {args.duration:g} s ...", markup=False)
         server = Server(environment, args.workers)
@@ -857,7 +880,9 @@ def judge(phase: dict) -> list[dict]:
                 "figures": figures,
                 "ratio": ratio,
                 "cpu_share": bare_cpu / figures.cpu_ms if figures.cpu_ms else 0.0,
-                "target": target if measure.kind in ("bare", "survey") else f"{target}, 0 errors",
+                "target": target
+                if measure.kind in ("bare", "survey", "floor")
+                else f"{target}, 0 errors",
                 "passed": passed,
             }
         )
@@ -885,6 +910,21 @@ def judge_scale(empty: dict, scaled: dict) -> list[dict]:
             }
         )
     return rows
+
+
+def _over_floor(rows: list[dict]) -> list[str]:
+    """A sentence on what a submission costs above the write floor, when both ran."""
+    found = {row["key"]: row["figures"] for row in rows}
+    submit, floor = found.get("submit"), found.get("write_floor")
+    if not submit or not floor or not floor.cpu_ms or not submit.cpu_ms:
+        return []
+    return [
+        f"A response submission costs {submit.cpu_ms:.2f} ms of CPU, the write floor "
+        f"{floor.cpu_ms:.2f} ms: the submission's own work is {submit.cpu_ms - floor.cpu_ms:.2f}"
+        f" ms ({submit.cpu_ms / floor.cpu_ms:.1f}x the floor). The floor answers "
+        f"{floor.rps:,.0f} req/s with a p99 of {floor.p99_ms:.0f} ms.",
+        "",
+    ]
 
 
 def _verdict(passed) -> str:
@@ -1032,6 +1072,12 @@ def write_results(
         "CPU ms/req is the CPU time of gunicorn, PostgreSQL and wrk together per request; "
         "'x bare (CPU)' is the bare view's CPU time per request over the page's, the share of "
         "the bare view's throughput the page gets when the machine does nothing else.",
+        "The write floor (`/bench/write-floor/`, after the submissions) is the least an "
+        "authenticated write costs under the same server: the API token looked up and "
+        "checked, and one UPDATE of the delegation's response in a transaction. "
+        f"wrk keeps {CONNECTIONS} requests in flight, so the mean latency is {CONNECTIONS} "
+        "divided by the throughput: a p99 under "
+        f"{SUBMIT_P99_MS} ms needs more than {CONNECTIONS * 1000 // SUBMIT_P99_MS} req/s.",
         "",
     ]
     for name, rows in phases.items():
@@ -1050,6 +1096,7 @@ def write_results(
                 f"{row['target']} | {_verdict(row['passed'])} |"
             )
         lines.append("")
+        lines += _over_floor(rows)
     if scale_rows:
         lines += [
             "## Cost with stored data",

@@ -1,10 +1,27 @@
-"""The product's URLs plus /bench/bare/, the floor and ceiling of the load benchmark: a view
-that only returns a fixed string, served through the same middleware and server."""
+"""The product's URLs plus the load benchmark's two references, served through the same
+middleware and server as every page:
 
-from django.http import HttpResponse
+- /bench/bare/, the floor and ceiling of any page: a view that only returns a fixed string;
+- /bench/write-floor/<survey>/, the least any authenticated write can cost: the caller's
+  API token looked up and checked, and one UPDATE of its delegation's response in a
+  transaction. A response submission does this and everything the rules ask besides
+  (rate limits, the survey's state and deadline, the answers, their history, the audit
+  entry), so its cost over this floor is what the rules cost.
+"""
+
+import hmac
+import json
+
+from django.db import connection, transaction
+from django.http import HttpResponse, JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 from dialogue import urls as product_urls
+from dialogue.api.models import ApiToken
+from dialogue.api.services import token_hash
+from dialogue.members.models import Person
+from dialogue.surveys.models import Response
 
 BARE_BODY = b"Dialogue benchmark: a fixed answer.\n"
 
@@ -14,5 +31,40 @@ def bare(request):
     return HttpResponse(BARE_BODY, content_type="text/plain; charset=utf-8")
 
 
+def _statements() -> tuple[str, str]:
+    token, person, response = (m._meta.db_table for m in (ApiToken, Person, Response))
+    return (
+        f'SELECT t.hash, p.delegation_id FROM "{token}" t '  # noqa: S608 - model tables
+        f'JOIN "{person}" p ON p.user_id = t.user_id WHERE t.prefix = %s',
+        f'UPDATE "{response}" SET version = version + 1, submitted_at = now() '  # noqa: S608
+        "WHERE survey_id = %s AND member_id = %s RETURNING version",
+    )
+
+
+@csrf_exempt
+def write_floor(request, survey_id: int):
+    """The delegation's response to `survey_id` given one more version; 401 for a token
+    that is not known, 404 when the delegation has no response yet."""
+    secret = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    prefix = secret.split("_", 2)[1] if secret.count("_") >= 2 else ""
+    json.loads(request.body or b"{}")
+    find_token, bump = _statements()
+    with connection.cursor() as cursor:
+        cursor.execute(find_token, [prefix])
+        found = cursor.fetchone()
+    if found is None or not hmac.compare_digest(found[0], token_hash(secret)):
+        return JsonResponse({"code": "not_authenticated"}, status=401)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(bump, [survey_id, found[1]])
+        stored = cursor.fetchone()
+    if stored is None:
+        return JsonResponse({"code": "not_found"}, status=404)
+    return JsonResponse({"version": stored[0]})
+
+
 handler404 = product_urls.handler404
-urlpatterns = [path("bench/bare/", bare, name="bench_bare"), *product_urls.urlpatterns]
+urlpatterns = [
+    path("bench/bare/", bare, name="bench_bare"),
+    path("bench/write-floor/<int:survey_id>/", write_floor, name="bench_write_floor"),
+    *product_urls.urlpatterns,
+]
