@@ -102,7 +102,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "dialogue.members.backends.PasswordBackend",
 ]
 
 # Shared by every application process: the public pages' short-lived copies live here.

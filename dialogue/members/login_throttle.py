@@ -2,7 +2,11 @@
 lockout that follows, on top of django-axes.
 
 Every failed password check is one row of axes' AccessFailureLog, in the database that all
-application processes share. The limits are sliding windows over those rows:
+application processes share. The row is written before the password is checked, in the
+same step as the count that allows the check, and taken back when the password is right:
+attempts arriving at once, in any number of processes, take turns for that step, so no
+more passwords are checked than the limit allows. The limits are sliding windows over
+those rows:
 
 - an account (the e-mail address typed, whoever types it, from any address) is locked
   once it has ACCOUNT_LIMIT failures within ACCOUNT_WINDOW, until the oldest of them
@@ -22,7 +26,7 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessFailureLog
 from axes.signals import user_locked_out
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -125,6 +129,65 @@ def failures_in_window(*, username: str, now: datetime.datetime | None = None) -
     ).count()
 
 
+def _take_turns(username: str | None, ip_address: str | None) -> None:
+    """Until the current transaction ends, other log-in attempts for this account or from
+    this address wait here. On PostgreSQL by advisory locks, taken in one order so that two
+    attempts never wait for each other; SQLite lets one transaction write at a time, and
+    the caller's first statement is a write."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        f"{kind}:{value}"
+        for kind, value in (("login-account", username), ("login-address", ip_address))
+        if value
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
+def _record_failure(request, username: str | None) -> tuple[Lockout | None, AccessFailureLog]:
+    """Forget failures older than FAILURES_KEPT, write one for this request and return the
+    lockout in force once it counts; the caller holds the turn (_take_turns)."""
+    AccessFailureLog.objects.filter(
+        attempt_time__lt=request.axes_attempt_time - FAILURES_KEPT
+    ).delete()
+    failure = AccessFailureLog.objects.create(
+        username=username,
+        ip_address=request.axes_ip_address,
+        user_agent=request.axes_user_agent,
+        http_accept=request.axes_http_accept,
+        path_info=request.axes_path_info,
+    )
+    return lockout_for(username=username, ip_address=request.axes_ip_address), failure
+
+
+def attempt_begin(request, credentials: dict | None = None) -> Lockout | None:
+    """Before a password is checked: the lockout in force for this log-in, or None after
+    recording the attempt as a failure in advance (`attempt_succeeded` takes it back).
+
+    Counting and recording are one step that concurrent attempts for the same account or
+    address take in turn, so at most ACCOUNT_LIMIT passwords of an account, and
+    ADDRESS_LIMIT from an address, are checked per window, however many arrive at once."""
+    username = login_name(request, credentials)
+    ip_address = getattr(request, "axes_ip_address", None)
+    with transaction.atomic():
+        _take_turns(username, ip_address)
+        lockout = lockout_for(username=username, ip_address=ip_address)
+        if lockout is not None:
+            return lockout
+        _lockout, failure = _record_failure(request, username)
+    request.login_attempt = failure.pk
+    return None
+
+
+def attempt_succeeded(request) -> None:
+    """The password was right: the failure recorded for it in advance is taken back."""
+    pk = request.__dict__.pop("login_attempt", None) if request is not None else None
+    if pk is not None:
+        AccessFailureLog.objects.filter(pk=pk).delete()
+
+
 def request_lockout(request, credentials: dict | None = None) -> Lockout | None:
     """The lockout in force for this log-in request, if any."""
     return lockout_for(
@@ -145,6 +208,19 @@ class LoginThrottle(AxesDatabaseHandler):
     def is_locked(self, request, credentials: dict | None = None) -> bool:
         return request_lockout(request, credentials) is not None
 
+    def is_allowed(self, request, credentials: dict | None = None) -> bool:
+        """As axes decides, except that an allowed password check is recorded as a failure
+        in the same step (`attempt_begin`); without credentials nothing is recorded."""
+        if credentials is None or self.is_blacklisted(request, credentials):
+            return super().is_allowed(request, credentials)
+        if self.is_whitelisted(request, credentials):
+            return True
+        lockout = attempt_begin(request, credentials)
+        if lockout is not None:
+            request.login_lockout = lockout
+            return False
+        return True
+
     def get_failures(self, request, credentials: dict | None = None) -> int:
         username = login_name(request, credentials)
         if not username:
@@ -161,17 +237,14 @@ class LoginThrottle(AxesDatabaseHandler):
         if self.is_whitelisted(request, credentials):
             return
         username = get_client_username(request, credentials)
-        now = request.axes_attempt_time
+        recorded = request.__dict__.pop("login_attempt", None)
         with transaction.atomic():
-            AccessFailureLog.objects.filter(attempt_time__lt=now - FAILURES_KEPT).delete()
-            failure = AccessFailureLog.objects.create(
-                username=username,
-                ip_address=request.axes_ip_address,
-                user_agent=request.axes_user_agent,
-                http_accept=request.axes_http_accept,
-                path_info=request.axes_path_info,
-            )
-            lockout = lockout_for(username=username, ip_address=request.axes_ip_address)
+            _take_turns(username, request.axes_ip_address)
+            if recorded is None:
+                lockout, failure = _record_failure(request, username)
+            else:
+                failure = AccessFailureLog(pk=recorded)
+                lockout = lockout_for(username=username, ip_address=request.axes_ip_address)
             if lockout is not None:
                 AccessFailureLog.objects.filter(pk=failure.pk).update(locked_out=True)
         if lockout is None:

@@ -58,6 +58,28 @@ def test_nine_failures_still_let_the_right_password_in(client, account):
     assert response["Location"] == reverse("portal:home")
 
 
+def test_a_right_password_leaves_no_failure_behind(client, account):
+    _fail(client, account.email, 3)
+    assert _log_in(client, account.email, PASSWORD).status_code == 302
+    assert login_throttle.failures_in_window(username=account.email) == 3
+    assert AccessFailureLog.objects.filter(username=account.email).count() == 3
+
+
+def test_the_failure_is_recorded_before_the_password_is_checked(client, account, monkeypatch):
+    seen = []
+    import django.contrib.auth.base_user as base_user
+
+    def watching(password, encoded, setter=None, preferred="default"):
+        seen.append(login_throttle.failures_in_window(username=account.email))
+        return check_password(password, encoded, setter, preferred)
+
+    monkeypatch.setattr(base_user, "check_password", watching)
+    _log_in(client, account.email, "wrong password")
+    _log_in(client, account.email, PASSWORD)
+    assert seen == [1, 2]
+    assert login_throttle.failures_in_window(username=account.email) == 1
+
+
 def test_tenth_failure_locks_the_account_with_a_429_page_saying_when_to_try_again(client, account):
     _fail(client, account.email, 9)
     response = _fail(client, account.email, 1)
