@@ -12,10 +12,16 @@ wall and CPU time per request of this process (on PostgreSQL the server's own CP
 in it: bench/load.py measures that). With --profile it also prints the functions that
 take the most time (cProfile).
 
+With --layers it measures instead what each layer of a submission costs, in CPU of this
+process and (on PostgreSQL) of the database server: the bare view, the write floor, then
+the submission built up one layer at a time (bench/urls.py) up to the real operation,
+each the median of --rounds rounds.
+
 Usage:
     python bench/profile_submission.py                      # SQLite, in a temporary file
     tools/with-postgres .venv/bin/python bench/profile_submission.py   # PostgreSQL
-Options: --requests N (timed submissions, default 400), --profile, --top N.
+Options: --requests N (timed submissions, default 400), --profile, --top N, --layers,
+--rounds N.
 """
 
 import argparse
@@ -167,11 +173,112 @@ def measure(fixtures: dict, *, requests: int, profile: bool, top: int) -> None:
         _say(out.getvalue())
 
 
+LAYERS = [
+    ("bare view", "GET", "/bench/bare/"),
+    ("write floor: token and one UPDATE", "PUT", "/bench/write-floor/{survey}/"),
+    ("API operation: token and body checked", "PUT", "/bench/layers/api/{survey}/"),
+    ("+ the submission's rate limits", "PUT", "/bench/layers/limits/{survey}/"),
+    ("+ transaction and the service", "PUT", "/bench/layers/service/{survey}/"),
+    ("+ its reply: the real operation", "PUT", "/api/v1/surveys/{survey}/response"),
+]
+# wrk keeps 64 requests in flight (bench/load.py): a p99 under 100 ms needs more than
+# 640 req/s, which 2 cores serve at no more than this much CPU per request, all included.
+CPU_BUDGET_MS = 2 * 1000 / 640
+
+
+def _vacuum() -> None:
+    """On PostgreSQL, clear the row versions the last layer left dead, so that each layer
+    starts from the same tables (their cost grows with dead versions until autovacuum)."""
+    from django.db import connection
+
+    from dialogue.core.models import AuditEntry, RateCounter
+    from dialogue.surveys.models import Answer, Response, ResponseVersion
+
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table)
+        for model in (Response, Answer, ResponseVersion, AuditEntry, RateCounter)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {tables}")
+
+
+def _cpu_of(handler, environs) -> tuple[float, float]:
+    """CPU ms per request of this process and of the database server's backend."""
+    backend_start = _backend_cpu()
+    cpu_start = time.process_time()
+    for environ in environs:
+        code, body = _send(handler, environ)
+        if not 200 <= code < 300:
+            raise SystemExit(f"{environ['PATH_INFO']} answered {code}: {body[:300]!r}")
+    own = (time.process_time() - cpu_start) * 1000 / len(environs)
+    backend_end = _backend_cpu()
+    server = 0.0
+    if backend_start and backend_end and backend_start[0] == backend_end[0]:
+        server = (backend_end[1] - backend_start[1]) * 1000 / len(environs)
+    return own, server
+
+
+def measure_layers(fixtures: dict, *, requests: int, rounds: int) -> None:
+    """Print the CPU cost of each layer of a submission, and what each layer adds."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    handler = WSGIHandler()
+    factory = _environ_factory()
+    delegations = fixtures["delegations"]
+    rotation = _submissions(fixtures)
+    for _n in range(len(delegations)):
+        _send(handler, next(rotation)())
+
+    def environs(method: str, path: str) -> list[dict]:
+        made = []
+        for n in range(requests):
+            delegation = delegations[n % len(delegations)]
+            extra = {
+                "HTTP_AUTHORIZATION": f"Bearer {delegation['token']}",
+                "HTTP_HOST": "127.0.0.1",
+            }
+            if method == "GET":
+                made.append(factory.get(path, **extra))
+            else:
+                made.append(
+                    factory.put(path, delegation["body"], content_type="application/json", **extra)
+                )
+        return made
+
+    figures: dict[str, list[tuple[float, float]]] = {label: [] for label, *_rest in LAYERS}
+    for _round in range(rounds):
+        for label, method, path in LAYERS:
+            batch = environs(method, path.format(survey=fixtures["survey"]))
+            _vacuum()
+            figures[label].append(_cpu_of(handler, batch))
+    _say(f"\nCPU ms per request, median of {rounds} rounds of {requests} requests")
+    _say(f"{'layer':42s} {'app':>6s} {'database':>9s} {'total':>6s} {'added':>6s}")
+    previous = None
+    for label, *_rest in LAYERS:
+        own = statistics.median(f[0] for f in figures[label])
+        server = statistics.median(f[1] for f in figures[label])
+        total = own + server
+        added = "" if previous is None or label.startswith("write") else f"{total - previous:+.2f}"
+        _say(f"{label:42s} {own:6.2f} {server:9.2f} {total:6.2f} {added:>6s}")
+        if not label.startswith("write"):
+            previous = total
+    _say(
+        f"\nA p99 under 100 ms at 64 connections on 2 cores leaves {CPU_BUDGET_MS:.2f} ms of CPU "
+        "per request for the server, the database and the load generator together; the "
+        "HTTP server and the load generator add about 0.35 ms to the figures above "
+        "(bench/load.py measures them all)."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="timed submissions")
     parser.add_argument("--profile", action="store_true", help="print a cProfile summary")
     parser.add_argument("--top", type=int, default=40, help="functions in the summary")
+    parser.add_argument("--layers", action="store_true", help="the cost of each layer")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --layers")
     args = parser.parse_args(argv)
 
     server_url = os.environ.get("DATABASE_URL", "")
@@ -193,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             call_command("migrate", verbosity=0)
             fixtures = build_base(None)
-            measure(fixtures, requests=args.requests, profile=args.profile, top=args.top)
+            if args.layers:
+                measure_layers(fixtures, requests=args.requests, rounds=args.rounds)
+            else:
+                measure(fixtures, requests=args.requests, profile=args.profile, top=args.top)
         finally:
             if on_postgres:
                 _drop_database(server_url, database_url)

@@ -6,7 +6,12 @@ middleware and server as every page:
   API token looked up and checked, and one UPDATE of its delegation's response in a
   transaction. A response submission does this and everything the rules ask besides
   (rate limits, the survey's state and deadline, the answers, their history, the audit
-  entry), so its cost over this floor is what the rules cost.
+  entry), so its cost over this floor is what the rules cost;
+- /bench/layers/..., the response submission built up one layer at a time, for
+  bench/profile_submission.py --layers: `api/` is the API operation with token and body
+  checked that does nothing, `limits/` adds the submission's rate limits, `service/`
+  adds the request's transaction and the service that stores the response. The real
+  operation adds its reply.
 """
 
 import hmac
@@ -16,10 +21,16 @@ from django.db import connection, transaction
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI
 
 from dialogue import urls as product_urls
+from dialogue.api import errors
+from dialogue.api import surveys as survey_api
+from dialogue.api.auth import RateLimit, token_auth
+from dialogue.api.idempotency import idempotent
 from dialogue.api.models import ApiToken
 from dialogue.api.services import token_hash
+from dialogue.api.survey_schemas import ResponseIn
 from dialogue.members.models import Person
 from dialogue.surveys.models import Response
 
@@ -62,9 +73,52 @@ def write_floor(request, survey_id: int):
     return JsonResponse({"version": stored[0]})
 
 
+layers = NinjaAPI(urls_namespace="bench_layers", docs_url=None, openapi_url=None)
+errors.install(layers)
+DONE = {"done": True}
+
+
+@layers.put("/api/{survey_id}/", auth=[token_auth])
+def layer_api(request, payload: ResponseIn, survey_id: int):
+    """The token and the body checked; nothing done."""
+    return DONE
+
+
+@layers.put(
+    "/limits/{survey_id}/",
+    auth=[token_auth],
+    throttle=RateLimit(survey_api._submission_counters),
+)
+def layer_limits(request, payload: ResponseIn, survey_id: int):
+    """And the submission's rate limits counted."""
+    return DONE
+
+
+@layers.put(
+    "/service/{survey_id}/",
+    auth=[token_auth],
+    throttle=RateLimit(survey_api._submission_counters),
+)
+@idempotent
+def layer_service(request, payload: ResponseIn, survey_id: int):
+    """And the response stored by the service, in the request's transaction."""
+    survey_api._submit(
+        request,
+        survey=survey_id,
+        member=survey_api._require_respondent(request),
+        choices=payload.answers,
+        option_comments=payload.option_comments,
+        comment=payload.comment,
+        channel=Response.Channel.PORTAL,
+        expected_version=payload.expected_version,
+    )
+    return DONE
+
+
 handler404 = product_urls.handler404
 urlpatterns = [
     path("bench/bare/", bare, name="bench_bare"),
     path("bench/write-floor/<int:survey_id>/", write_floor, name="bench_write_floor"),
+    path("bench/layers/", layers.urls),
     *product_urls.urlpatterns,
 ]
