@@ -4,6 +4,7 @@
     python tools/crashtest.py --db sqlite --ballots 1000 --kill-every 2 --clients 16
     python tools/crashtest.py --db postgres --ballots 1000 --kill-every 2 --pg-immediate-every 10
     python tools/crashtest.py --db sqlite --broken        # negative control: must report losses
+    python tools/crashtest.py --db postgres --backup-every 10 --kill-every 0   # backups under load
 
 gunicorn (2 workers, its own process group, a free port of 127.0.0.1) serves Dialogue
 (through tools/crash_wsgi.py: `dialogue.wsgi` with its URLconf loaded before the workers
@@ -27,6 +28,14 @@ current response is its last acknowledged submission or a later one it sent (nev
 older, never a mix of two); that no submission was stored twice and no delegation has
 two responses; that every fingerprint chain recomputes; and, on SQLite, that
 `PRAGMA integrity_check` says ok after every kill and at the end.
+
+With --backup-every SECONDS, `dialogue backup` also runs that often while the clients
+submit (RELIABILITY D10). Afterwards each archive is restored with `dialogue restore` into
+an empty database of its own, and the same verifier checks it against the
+acknowledgements logged before that backup started: every one of them must be in it
+exactly as acknowledged, and the snapshot must be consistent (no submission half-stored
+or doubled, every chain recomputes, integrity_check ok on SQLite). --kill-every 0 serves
+without kills.
 
 --broken serves through tools/crash_wsgi.py, which sends each answer before its
 transaction commits: the run must then report lost submissions, or the harness could
@@ -84,6 +93,8 @@ class Config:
     surveys: int = 2
     kill_every: float = 2.0
     min_kills: int = 0
+    backup_every: float = 0.0
+    min_backups: int = 0
     pg_immediate_every: float = 0.0
     pg_data: str | None = None
     broken: bool = False
@@ -116,6 +127,12 @@ class Report:
     restart_seconds_max: float = 0.0
     integrity_checks: int = 0
     integrity_failures: int = 0
+    backups: int = 0
+    backups_restored: int = 0
+    backup_acknowledged_min: int = 0
+    backup_acknowledged_max: int = 0
+    backup_seconds_max: float = 0.0
+    backup_failures: int = 0
     pg_immediate_stops: int = 0
     pg_recovery_seconds_max: float = 0.0
     pg_settings: dict = field(default_factory=dict)
@@ -144,6 +161,7 @@ class Report:
             + self.unknown_versions
             + self.mismatched_acks
             + self.integrity_failures
+            + self.backup_failures
         )
 
     @property
@@ -166,6 +184,13 @@ class Report:
             lines.append(
                 f"  integrity_check after each kill and at the end: {self.integrity_checks} "
                 f"run, {self.integrity_failures} not ok"
+            )
+        if self.backups:
+            lines.append(
+                f"  backups under load {self.backups} (slowest {self.backup_seconds_max:.1f} s), "
+                f"restored and verified {self.backups_restored}, each holding the "
+                f"{self.backup_acknowledged_min} to {self.backup_acknowledged_max} submissions "
+                f"acknowledged before it started; {self.backup_failures} not as acknowledged"
             )
         if self.pg_settings:
             shown = ", ".join(f"{k}={v}" for k, v in self.pg_settings.items())
@@ -561,6 +586,11 @@ class AckLog:
             self.file.flush()
             os.fsync(self.file.fileno())
 
+    def count(self) -> int:
+        """How many acknowledgements are logged (and fsynced) so far."""
+        with self.lock:
+            return self.path.read_text(encoding="utf-8").count("\n")
+
     def close(self) -> None:
         self.file.close()
 
@@ -691,6 +721,93 @@ class Client(threading.Thread):
 
 
 @dataclass
+class Backup:
+    """One archive written under load, and how many acknowledgements preceded it."""
+
+    path: Path
+    acknowledged_before: int
+    seconds: float
+
+
+class BackupTaker(threading.Thread):
+    """Runs `dialogue backup` every `every` seconds until `stop` is set."""
+
+    def __init__(self, env, workdir: Path, acks: AckLog, every: float, stop) -> None:
+        super().__init__(name="backups", daemon=True)
+        self.env, self.workdir, self.acks, self.every, self.stop = env, workdir, acks, every, stop
+        self.backups: list[Backup] = []
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            path = self.workdir / f"backup-{len(self.backups) + 1}.tar.gz"
+            acknowledged = self.acks.count()
+            started = time.monotonic()
+            try:
+                run_django(self.env, "manage.py", "backup", "-o", str(path))
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                self.errors.append(str(error)[:500])
+                continue
+            self.backups.append(Backup(path, acknowledged, time.monotonic() - started))
+
+
+def verify_backup(config: Config, backup: Backup, acks_path: Path, intents_path: Path) -> dict:
+    """Restore `backup` into an empty database of its own and verify it against the
+    acknowledgements logged before it started."""
+    workdir = Path(
+        tempfile.mkdtemp(
+            prefix=f"restore-{backup.path.name.split('.')[0]}-", dir=backup.path.parent
+        )
+    )
+    lines = acks_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    before = workdir / "acks-before.jsonl"
+    before.write_text("".join(lines[: backup.acknowledged_before]), encoding="utf-8")
+    database = RunDatabase(config, workdir)
+    try:
+        database.create()
+        env = django_env(database.url, workdir / "data")
+        run_django(env, "manage.py", "restore", str(backup.path), "--yes")
+        found = json.loads(
+            run_django(
+                env, str(Path(__file__).resolve()), "_verify", str(before), str(intents_path)
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+        found["integrity_ok"] = config.db != "sqlite" or database.integrity_ok()
+        return found
+    finally:
+        database.drop()
+
+
+def _check_backups(config: Config, taker: BackupTaker, workdir: Path, report: Report) -> None:
+    """Restore and verify every backup of the run; fill in the report's backup figures."""
+    report.backups = len(taker.backups)
+    report.backup_failures += len(taker.errors)
+    report.problems += [f"backup: {error}" for error in taker.errors]
+    if not taker.backups:
+        return
+    report.backup_seconds_max = max(b.seconds for b in taker.backups)
+    report.backup_acknowledged_min = min(b.acknowledged_before for b in taker.backups)
+    report.backup_acknowledged_max = max(b.acknowledged_before for b in taker.backups)
+    counted = ("lost", "duplicates", "stale", "mixed", "chain_errors", "unknown_versions")
+    for number, backup in enumerate(taker.backups, start=1):
+        _say(config, f"restoring and verifying backup {number} of {len(taker.backups)}")
+        try:
+            found = verify_backup(config, backup, workdir / "acks.jsonl", workdir / "intents.json")
+        except RuntimeError as error:
+            report.backup_failures += 1
+            report.problems.append(f"backup {number}: {str(error)[:500]}")
+            continue
+        report.backups_restored += 1
+        wrong = sum(found[name] for name in counted) + int(not found["integrity_ok"])
+        report.backup_failures += int(wrong > 0)
+        report.problems += [f"backup {number}: {problem}" for problem in found["problems"]]
+        if not found["integrity_ok"]:
+            report.problems.append(f"backup {number}: integrity_check is not ok")
+
+
+@dataclass
 class Template:
     """A migrated database with prepared delegations and surveys, copied by each run that
     is given it instead of being migrated and prepared again."""
@@ -744,6 +861,7 @@ def run(config: Config, template: Template | None = None) -> Report:
     server = None
     stop = threading.Event()
     stopper = None
+    backups = None
     try:
         database.create(template)
         report.pg_settings = dict(database.settings)
@@ -786,6 +904,8 @@ def run(config: Config, template: Template | None = None) -> Report:
                     int(connection.execute("SHOW server_version_num").fetchone()[0]) // 10000
                 )
             stopper = PgStopper(data_dir, major, config.pg_immediate_every, stop)
+        if config.backup_every > 0:
+            backups = BackupTaker(env, workdir, acks, config.backup_every, stop)
 
         _say(config, f"serving on 127.0.0.1:{server.port}; {len(clients)} clients start")
         server.start()
@@ -795,12 +915,20 @@ def run(config: Config, template: Template | None = None) -> Report:
             client.start()
         if stopper is not None:
             stopper.start()
+        if backups is not None:
+            backups.start()
         deadline = started + config.time_limit
 
         def finished() -> bool:
-            enough = tally.acknowledged >= config.ballots and report.kills >= config.min_kills
+            enough = (
+                tally.acknowledged >= config.ballots
+                and report.kills >= config.min_kills
+                and (backups is None or len(backups.backups) >= config.min_backups)
+            )
             return enough or time.monotonic() >= deadline or not any(c.is_alive() for c in clients)
 
+        while not finished() and config.kill_every <= 0:
+            time.sleep(0.05)
         while not finished():
             serve_until = time.monotonic() + config.kill_every * rng.uniform(0.5, 1.5)
             while time.monotonic() < serve_until and not finished():
@@ -836,6 +964,8 @@ def run(config: Config, template: Template | None = None) -> Report:
             report.pg_immediate_stops = stopper.stops
             report.pg_recovery_seconds_max = max(stopper.recovery, default=0.0)
             report.problems += [f"pg_ctl: {error}" for error in stopper.errors]
+        if backups is not None:
+            backups.join(timeout=600)
         acks.close()
 
         for name in (
@@ -874,6 +1004,8 @@ def run(config: Config, template: Template | None = None) -> Report:
         for name, value in found.items():
             setattr(report, name, value)
         report.problems += problems
+        if backups is not None:
+            _check_backups(config, backups, workdir, report)
     finally:
         stop.set()
         if server is not None:
@@ -1141,6 +1273,10 @@ def _parser() -> argparse.ArgumentParser:
         "--kill-every", type=float, default=2.0, help="seconds of service between kills"
     )
     parser.add_argument("--min-kills", type=int, default=0, help="go on until this many kills")
+    parser.add_argument(
+        "--backup-every", type=float, default=0.0, help="seconds between backups (0: none)"
+    )
+    parser.add_argument("--min-backups", type=int, default=0, help="go on until this many backups")
     parser.add_argument("--pg-immediate-every", type=float, default=0.0)
     parser.add_argument("--pg-data", help="the cluster's data directory, or auto")
     parser.add_argument("--broken", action="store_true", help="answer before commit (control)")
@@ -1162,7 +1298,14 @@ def main(argv: list[str] | None = None) -> int:
         _setup_django()
         print(json.dumps(verify(Path(argv[1]), Path(argv[2]))))  # noqa: T201
         return 0
-    options = _parser().parse_args(argv)
+    parser = _parser()
+    options = parser.parse_args(argv)
+    if options.backup_every > 0 and options.pg_immediate_every > 0:
+        parser.error("--backup-every and --pg-immediate-every do not go together")
+    if options.backup_every <= 0 and options.min_backups > 0:
+        parser.error("--min-backups needs --backup-every above 0")
+    if options.kill_every <= 0 and options.min_kills > 0:
+        parser.error("--min-kills needs --kill-every above 0")
     config = Config(**vars(options))
     report = run(config)
     print(report.summary())  # noqa: T201

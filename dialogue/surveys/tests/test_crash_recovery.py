@@ -7,6 +7,10 @@ The harness makes its own database on the suite's back end (a new SQLite file, o
 database on the PostgreSQL server the suite runs on), so gunicorn sees committed data;
 both runs copy one migrated and prepared template. The negative control serves a build
 that answers before it commits: the same harness must then find lost submissions.
+
+Backups under load (RELIABILITY D10): `dialogue backup` runs while delegations submit, and
+each archive, restored into an empty database, must hold every submission acknowledged
+before it started, consistently.
 """
 
 import importlib.util
@@ -124,3 +128,44 @@ def test_the_harness_sees_losses_when_the_server_answers_before_it_commits(templ
     print(report.summary())  # noqa: T201 - the figures, shown with pytest -s
     assert report.kills >= 3
     assert report.lost >= 1
+
+
+@pytest.fixture(scope="module")
+def backups_under_load(template, tmp_path_factory):
+    """A run whose server is backed up every second while 16 clients submit."""
+    workdir = tmp_path_factory.mktemp("backups")
+    config = _config(
+        ballots=300,
+        clients=16,
+        kill_every=0,
+        backup_every=1.0,
+        min_backups=3,
+        time_limit=120,
+        workdir=workdir,
+    )
+    report = crashtest.run(config, template=template)
+    print(report.summary())  # noqa: T201 - the figures, shown with pytest -s
+    return config, report, workdir
+
+
+def test_backups_taken_under_load_hold_every_submission_acknowledged_before_them(
+    backups_under_load,
+):
+    _config, report, _workdir = backups_under_load
+    assert report.backups >= 3
+    assert report.backups_restored == report.backups
+    assert 0 < report.backup_acknowledged_max < report.acknowledged
+    assert report.backup_failures == 0, report.problems
+    assert report.ok, report.problems
+
+
+def test_the_backup_check_sees_a_submission_acknowledged_before_but_missing(
+    backups_under_load,
+):
+    config, report, workdir = backups_under_load
+    first = sorted(workdir.glob("backup-*.tar.gz"))[0]
+    claimed = crashtest.Backup(first, acknowledged_before=report.acknowledged, seconds=0)
+    found = crashtest.verify_backup(
+        config, claimed, workdir / "acks.jsonl", workdir / "intents.json"
+    )
+    assert found["lost"] >= 1
