@@ -5,6 +5,8 @@ The environment chooses everything else, as in production: bench/load.py runs th
 with DIALOGUE_ENV=production and DEBUG off.
 """
 
+import os
+
 from dialogue import settings as _product
 from dialogue.settings import *  # noqa: F403
 
@@ -13,8 +15,11 @@ ROOT_URLCONF = "bench.urls"
 # 200 delegations submit as fast as the server answers, and wrk's connections all come
 # from 127.0.0.1: every limit (requests, window seconds) is raised far above what a run
 # can reach, with its window kept.
+# BENCH_PRODUCT_LIMITS=1 keeps the product's limits (bench/spike.py: every delegation
+# submits once, as in production).
 BENCH_LIMIT = 10**9
-RATE_LIMITS = {
-    scope: (BENCH_LIMIT, window)
-    for scope, (_limit, window) in getattr(_product, "RATE_LIMITS", {}).items()
-}
+if os.environ.get("BENCH_PRODUCT_LIMITS") != "1":
+    RATE_LIMITS = {
+        scope: (BENCH_LIMIT, window)
+        for scope, (_limit, window) in getattr(_product, "RATE_LIMITS", {}).items()
+    }
