@@ -20,6 +20,7 @@ Without a PostgreSQL DATABASE_URL it runs itself under tools/with-postgres.
 """
 
 import argparse
+import contextlib
 import datetime
 import http.client
 import json
@@ -123,11 +124,14 @@ def _stored(survey_id: int) -> tuple[int, int]:
     return responses.count(), doubled
 
 
-def run_one(db: str, window: float, seed: int) -> dict:
-    """One window on a new database of kind `db`, in this process (Django is set up for
-    it)."""
+@contextlib.contextmanager
+def served(db: str):
+    """A new database of kind `db` with the load benchmark's delegations and open survey,
+    Django set up on it in this process, and gunicorn serving it with the product's rate
+    limits; yields (server, fixtures, the PostgreSQL server's pid or None). The database
+    is dropped afterwards."""
     server_url = os.environ.get("DATABASE_URL", "")
-    with tempfile.TemporaryDirectory(prefix="dialogue-spike-") as directory:
+    with tempfile.TemporaryDirectory(prefix="dialogue-bench-") as directory:
         work_dir = Path(directory)
         (work_dir / "static").mkdir()
         url = (
@@ -149,14 +153,20 @@ def run_one(db: str, window: float, seed: int) -> dict:
             postmaster = _postmaster_pid() if db == "postgres" else None
             server = Server(environment, WORKERS)
             try:
-                with CpuMeter(server.process.pid, postmaster) as meter:
-                    found = spike(server.port, fixtures, window, random.Random(seed))  # noqa: S311
+                yield server, fixtures, postmaster
             finally:
                 server.stop()
-            stored, doubled = _stored(fixtures["survey"])
         finally:
             if db == "postgres":
                 _drop_database(server_url, url)
+
+
+def run_one(db: str, window: float, seed: int) -> dict:
+    """One window on a new database of kind `db`, in this process."""
+    with served(db) as (server, fixtures, postmaster):
+        with CpuMeter(server.process.pid, postmaster) as meter:
+            found = spike(server.port, fixtures, window, random.Random(seed))  # noqa: S311
+        stored, doubled = _stored(fixtures["survey"])
     latencies = found["latencies"]
     return {
         "db": db,
@@ -268,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(rows, args)
     args.output.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
-    sys.stdout.write(f"\nFigures written to {args.output.relative_to(ROOT)}.\n")
+    sys.stdout.write(f"\nFigures written to {args.output}.\n")
     return 0 if all(_verdict(r) is not False for r in rows) else 1
 
 
