@@ -20,6 +20,7 @@ class Message(models.Model):
         DATE_CHANGE = "date_change", _("Date change")
         FOLLOW_UP = "follow_up", _("Event follow-up")
         ACCOUNT_INVITATION = "account_invitation", _("Account invitation")
+        SECOND_FACTOR = "second_factor", _("Second factor set-up")
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):

@@ -6,18 +6,25 @@ the staff pages, the admin and the delegates' portal send it to the code page, a
 everywhere else (the public site, the API) the request is served as a visitor's. So the
 password alone gives a staff account no powers at all.
 
-An account with no confirmed device enrols one first: it is shown a new secret (as text
-and as a QR code) and confirms it by typing a valid code. Wrong codes are throttled by
+An account with no confirmed device enrols one first. The password alone is not enough
+for that, or whoever learnt a staff password before its owner set up an app could set up
+their own: the account is first e-mailed a link, valid for ENROLMENT_LINK_AGE, that must
+be opened in the same browser session. Only then is it shown a new secret (as text and as
+a QR code), which it confirms by typing a valid code. Wrong codes are throttled by
 django-otp (1, 2, 4, 8 ... seconds between tries) and each one is in the audit trail.
 """
 
+import datetime
+import hashlib
 import time
 from base64 import b32encode
+from collections.abc import Callable
 
 import django_otp
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
@@ -27,15 +34,22 @@ from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dialogue.core import audit
+from dialogue.core import audit, clock
 from dialogue.core.errors import DomainError
 from dialogue.core.models import AuditEntry
+from dialogue.mail import services as mail
+from dialogue.mail.models import Message
 
 DEVICE_NAME = "Authenticator app"
 CODE_PAGE = "portal:second_factor"
 ENROL_PAGE = "portal:second_factor_enrol"
+ENROL_LINK_PAGE = "portal:second_factor_enrol_link"
 # Pages a half-logged-in staff account may open as itself.
-OPEN_PAGES = frozenset({CODE_PAGE, ENROL_PAGE, "portal:logout"})
+OPEN_PAGES = frozenset({CODE_PAGE, ENROL_PAGE, ENROL_LINK_PAGE, "portal:logout"})
+ENROLMENT_LINK_AGE = datetime.timedelta(minutes=30)
+# At most one enrolment e-mail per device within this time.
+ENROLMENT_MAIL_INTERVAL = datetime.timedelta(minutes=1)
+ENROLMENT_LINK_SALT = "dialogue.members.two_factor.enrolment-link"
 # Areas it is sent from to the code page; elsewhere it is served as a visitor.
 GUARDED_AREAS = frozenset({"staff", "admin", "portal"})
 
@@ -79,6 +93,83 @@ def enrolment_device(*, user) -> TOTPDevice:
             note="second factor: enrolment started",
         )
     return device
+
+
+def _secret_digest(device: TOTPDevice) -> str:
+    return hashlib.sha256(device.key.encode()).hexdigest()[:16]
+
+
+def enrolment_link_token(device: TOTPDevice) -> str:
+    """The signed, timed token of the enrolment link for this device: it names the account,
+    the device and a digest of the device's secret, so a new secret voids it."""
+    return signing.dumps(
+        {"user": device.user_id, "device": device.pk, "secret": _secret_digest(device)},
+        salt=ENROLMENT_LINK_SALT,
+    )
+
+
+def enrolment_proven(*, user, token: str | None) -> bool:
+    """True when `token` is the enrolment link of the device `user` is enrolling now and is
+    no older than ENROLMENT_LINK_AGE."""
+    if not token or not getattr(user, "is_authenticated", False):
+        return False
+    try:
+        data = signing.loads(token, salt=ENROLMENT_LINK_SALT, max_age=ENROLMENT_LINK_AGE)
+    except signing.BadSignature:
+        return False
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
+    if device is None or not isinstance(data, dict):
+        return False
+    return data == {"user": user.pk, "device": device.pk, "secret": _secret_digest(device)}
+
+
+def masked_address(address: str) -> str:
+    """An e-mail address as shown on a page before the second factor: the first letter of
+    the mailbox, then dots, then the domain."""
+    mailbox, _at, domain = address.partition("@")
+    return f"{mailbox[:1]}•••@{domain}" if domain else "•••"
+
+
+@transaction.atomic
+def enrolment_link_send(*, user, link: Callable[[str], str]) -> Message | None:
+    """E-mail the account the link that lets this browser session set up an authenticator
+    app (`link` makes the link's address from its token). Sends nothing, and returns None,
+    when one went out for the same device within ENROLMENT_MAIL_INTERVAL."""
+    device = enrolment_device(user=user)
+    recent = Message.objects.filter(
+        kind=Message.Kind.SECOND_FACTOR,
+        about_type=device._meta.label_lower,
+        about_id=str(device.pk),
+        created_at__gt=clock.now() - ENROLMENT_MAIL_INTERVAL,
+    )
+    if recent.exists():
+        return None
+    minutes = int(ENROLMENT_LINK_AGE.total_seconds() // 60)
+    body = _(
+        "Someone, probably you, has logged in to the Dialogue staff account %(account)s "
+        "with its password. Staff accounts also need an authenticator app. To set one up, "
+        "open this link in the same browser within %(minutes)d minutes:\n\n%(link)s\n\n"
+        "If it was not you, do not open the link: change your password and tell the "
+        "secretariat at once."
+    ) % {
+        "account": user.get_username(),
+        "minutes": minutes,
+        "link": link(enrolment_link_token(device)),
+    }
+    message = mail.queue(
+        to=[user.email],
+        subject=_("Set up the second factor of your Dialogue account"),
+        body=body,
+        kind=Message.Kind.SECOND_FACTOR,
+        about=device,
+    )
+    audit.record(
+        actor=user,
+        action=AuditEntry.Action.UPDATE,
+        obj=device,
+        note="second factor: enrolment link e-mailed",
+    )
+    return message
 
 
 def secret_text(device: TOTPDevice) -> str:
@@ -163,9 +254,14 @@ def code_check(*, user, code: str) -> TOTPDevice:
     return device
 
 
-def enrolment_confirm(*, user, code: str) -> TOTPDevice:
-    """Confirm the device being enrolled with a valid code from it; from then on the account
-    logs in with it. Wrong codes are throttled and audited like those of a log-in."""
+def enrolment_confirm(*, user, code: str, token: str | None) -> TOTPDevice:
+    """Confirm the device being enrolled with a valid code from it, given the token of its
+    e-mailed enrolment link (`enrolment_proven`); from then on the account logs in with it.
+    Wrong codes are throttled and audited like those of a log-in."""
+    if not enrolment_proven(user=user, token=token):
+        raise DomainError(
+            _("Open the link we e-mailed you in this browser first."), code="not_proven"
+        )
     device = enrolment_device(user=user)
     with transaction.atomic():
         passed, throttled_until = _check(device=device, code=code)
@@ -194,7 +290,13 @@ def mark_session_passed(request, device: TOTPDevice) -> None:
 
 
 def second_factor_url(user, next_url: str) -> str:
-    """The page that asks `user` for a code (or enrols a device), then goes on to next_url."""
+    """The page that asks `user` for a code (or enrols a device), then goes on to next_url;
+    next_url itself when it is an enrolment link (followed before the password)."""
+    try:
+        if resolve(next_url.split("?", 1)[0]).view_name == ENROL_LINK_PAGE:
+            return next_url
+    except Resolver404:
+        pass
     page = CODE_PAGE if confirmed_device(user) is not None else ENROL_PAGE
     return f"{reverse(page)}?{urlencode({'next': next_url})}"
 

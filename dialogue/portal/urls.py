@@ -9,6 +9,11 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("login/code/", views.second_factor, name="second_factor"),
     path("login/authenticator/", views.second_factor_enrol, name="second_factor_enrol"),
+    path(
+        "login/authenticator/<str:token>/",
+        views.second_factor_enrol_link,
+        name="second_factor_enrol_link",
+    ),
     path("password/set/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password_set"),
     path("password/set/done/", views.password_set_done, name="password_set_done"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -118,12 +118,20 @@ def second_factor(request):
     return render(request, "portal/second_factor.html", {"form": form, "next": next_url})
 
 
+ENROLMENT_SESSION_KEY = "second_factor_enrolment_link"
+
+
+def _enrol_page(next_url: str) -> str:
+    return f"{reverse(two_factor.ENROL_PAGE)}?{urlencode({'next': next_url})}"
+
+
 @never_cache
 @sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def second_factor_enrol(request):
-    """A staff account without an authenticator app adds one: the secret is shown as text and
-    as a QR code, and a valid code from the app confirms it."""
+    """A staff account without an authenticator app adds one. First this browser session
+    opens a link e-mailed to the account; then the secret is shown as text and as a QR code,
+    and a valid code from the app confirms it."""
     user = _pending_staff(request)
     next_url = _next_url(request)
     if user is None:
@@ -131,13 +139,40 @@ def second_factor_enrol(request):
     if two_factor.confirmed_device(user) is not None:
         return redirect(two_factor.second_factor_url(user, next_url))
     device = two_factor.enrolment_device(user=user)
+    token = request.session.get(ENROLMENT_SESSION_KEY)
+    if not two_factor.enrolment_proven(user=user, token=token):
+        if request.method == "POST":
+            sent = two_factor.enrolment_link_send(
+                user=user,
+                link=lambda value: request.build_absolute_uri(
+                    f"{reverse(two_factor.ENROL_LINK_PAGE, args=[value])}?"
+                    f"{urlencode({'next': next_url})}"
+                ),
+            )
+            if sent is None:
+                messages.info(request, _("A link was e-mailed less than a minute ago."))
+            else:
+                messages.success(request, _("The link is on its way."))
+            return redirect(_enrol_page(next_url))
+        return render(
+            request,
+            "portal/second_factor_enrol_email.html",
+            {
+                "next": next_url,
+                "address": two_factor.masked_address(user.email),
+                "minutes": int(two_factor.ENROLMENT_LINK_AGE.total_seconds() // 60),
+            },
+        )
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device = two_factor.enrolment_confirm(user=user, code=form.cleaned_data["code"])
+            device = two_factor.enrolment_confirm(
+                user=user, code=form.cleaned_data["code"], token=token
+            )
         except DomainError as error:
             form.add_error("code", error.message)
         else:
+            request.session.pop(ENROLMENT_SESSION_KEY, None)
             two_factor.mark_session_passed(request, device)
             messages.success(request, _("Your authenticator app is set up."))
             return redirect(next_url)
@@ -154,6 +189,32 @@ def second_factor_enrol(request):
             "account": user.get_username(),
         },
     )
+
+
+@never_cache
+@require_http_methods(["GET"])
+def second_factor_enrol_link(request, token: str):
+    """The link e-mailed for setting up an authenticator app: opened in the session that
+    logged in with the password, it lets that session see the secret. Opened before
+    logging in, it asks for the password first and comes back."""
+    user = _pending_staff(request)
+    next_url = _next_url(request)
+    if user is None:
+        if not request.user.is_authenticated:
+            login = reverse(settings.LOGIN_URL)
+            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(next_url)
+    if two_factor.enrolment_proven(user=user, token=token):
+        request.session[ENROLMENT_SESSION_KEY] = token
+    else:
+        messages.error(
+            request,
+            _(
+                "This link has expired, belongs to another account or to an older request. "
+                "Ask for a new one below."
+            ),
+        )
+    return redirect(_enrol_page(next_url))
 
 
 class PasswordSetView(auth_views.PasswordResetConfirmView):

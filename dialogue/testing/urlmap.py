@@ -451,6 +451,7 @@ def _page_kwargs(world: World, side: SimpleNamespace) -> dict[str, Callable[[], 
     s, e, d = o.surveys, o.events, o.documents
     return {
         "portal:password_set": lambda: {"uidb64": "MQ", "token": "set-password"},
+        "portal:second_factor_enrol_link": lambda: {"token": "not-a-valid-link"},
         "portal:token_revoke": lambda: {"token_id": side.token.pk},
         "portal:delegate_action": lambda: {"person_id": side.colleague.pk, "action": "deactivate"},
         "portal:survey": lambda: _pk(s.open),

@@ -1355,6 +1355,16 @@ def _():
     return staff, lambda: two_factor.enrolment_device(user=staff)
 
 
+@case("dialogue.members.two_factor.enrolment_link_send")
+def _():
+    staff = _staff()
+    from dialogue.members import two_factor
+
+    return staff, lambda: two_factor.enrolment_link_send(
+        user=staff, link=lambda token: f"https://dialogue.example.org/{token}/"
+    )
+
+
 WRITES = write_functions()
 
 

@@ -3,14 +3,18 @@ powers (staff pages, admin and portal ask for the code; elsewhere it is a visito
 
 import re
 import time
+from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dialogue.core.errors import DomainError
 from dialogue.core.models import AuditEntry
+from dialogue.mail.models import Message
 from dialogue.members import two_factor
 from dialogue.members.tests.factories import PersonFactory, StaffUserFactory, UserFactory
 
@@ -148,13 +152,29 @@ def test_the_code_page_refuses_to_send_elsewhere(client, device, staff):
     assert response["Location"] == reverse("portal:home")
 
 
+def _enrolment_link(staff) -> str:
+    """The path of the newest enrolment link e-mailed to `staff`, with its query."""
+    message = Message.objects.filter(kind=Message.Kind.SECOND_FACTOR, to=staff.email).latest("pk")
+    url = re.search(r"https?://\S+", message.body).group(0)
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 def test_a_staff_account_without_a_device_enrols_one_then_passes(client, staff):
     response = _password(client, staff, next_url="/en/staff/")
     assert response["Location"].startswith(reverse("portal:second_factor_enrol"))
     page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "c•••@secretariat.example.org" in page.content.decode()
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    assert two_factor.secret_text(device) not in page.content.decode()
+    sent = client.post(response["Location"])
+    assert sent.status_code == 302
+    opened = client.get(_enrolment_link(staff))
+    assert opened["Location"] == f"{reverse('portal:second_factor_enrol')}?next=%2Fen%2Fstaff%2F"
+    page = client.get(opened["Location"])
     html = page.content.decode()
     assert page.status_code == 200
-    device = TOTPDevice.objects.get(user=staff, confirmed=False)
     secret = two_factor.secret_text(device)
     assert secret in html
     assert re.search(r"<svg [^>]*role=\"img\"", html)
@@ -171,6 +191,79 @@ def test_a_staff_account_without_a_device_enrols_one_then_passes(client, staff):
     assert device.confirmed
     assert client.get("/en/staff/").status_code == 200
     assert AuditEntry.objects.filter(note__contains="authenticator app enrolled").count() == 1
+    assert AuditEntry.objects.filter(note__contains="enrolment link e-mailed").count() == 1
+
+
+def test_the_password_alone_never_shows_the_secret_nor_confirms_a_device(client, staff):
+    _password(client, staff)
+    device = two_factor.enrolment_device(user=staff)
+    page = client.get(reverse("portal:second_factor_enrol"))
+    assert two_factor.secret_text(device) not in page.content.decode()
+    client.post(reverse("portal:second_factor_enrol"), {"code": _code(device)})
+    device.refresh_from_db()
+    assert not device.confirmed
+    with pytest.raises(DomainError) as refused:
+        two_factor.enrolment_confirm(user=staff, code=_code(device), token=None)
+    assert refused.value.code == "not_proven"
+
+
+def test_the_enrolment_e_mail_goes_to_the_account_with_a_link_for_this_session(client, staff):
+    _password(client, staff)
+    client.post(reverse("portal:second_factor_enrol"))
+    message = Message.objects.get(kind=Message.Kind.SECOND_FACTOR)
+    assert message.to == staff.email
+    assert "/en/portal/login/authenticator/" in message.body
+    assert "30 minutes" in message.body
+
+
+def test_a_second_request_within_a_minute_sends_no_second_e_mail(client, staff):
+    _password(client, staff)
+    client.post(reverse("portal:second_factor_enrol"))
+    response = client.post(reverse("portal:second_factor_enrol"), follow=True)
+    assert "less than a minute ago" in response.content.decode()
+    assert Message.objects.filter(kind=Message.Kind.SECOND_FACTOR).count() == 1
+
+
+def test_a_link_opened_in_another_browser_asks_for_the_password_then_works(client, staff):
+    _password(client, staff)
+    client.post(reverse("portal:second_factor_enrol"))
+    link = _enrolment_link(staff)
+    other = Client()
+    response = other.get(link)
+    assert response["Location"].startswith(reverse("portal:login"))
+    response = _password(other, staff, next_url=link)
+    assert response["Location"] == link
+    response = other.get(link)
+    page = other.get(response["Location"])
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    assert two_factor.secret_text(device) in page.content.decode()
+
+
+def test_a_link_for_another_account_shows_no_secret(client, staff):
+    colleague = StaffUserFactory(email="other@secretariat.example.org")
+    colleague_device = two_factor.enrolment_device(user=colleague)
+    _password(client, staff)
+    token = two_factor.enrolment_link_token(colleague_device)
+    response = client.get(reverse("portal:second_factor_enrol_link", args=[token]), follow=True)
+    html = response.content.decode()
+    assert "This link has expired" in html
+    own = TOTPDevice.objects.get(user=staff, confirmed=False)
+    assert two_factor.secret_text(own) not in html
+    assert two_factor.secret_text(colleague_device) not in html
+
+
+def test_a_link_older_than_its_age_or_for_a_replaced_secret_is_refused(staff, monkeypatch):
+    device = two_factor.enrolment_device(user=staff)
+    token = two_factor.enrolment_link_token(device)
+    assert two_factor.enrolment_proven(user=staff, token=token)
+    later = time.time() + two_factor.ENROLMENT_LINK_AGE.total_seconds() + 1
+    monkeypatch.setattr("django.core.signing.time.time", lambda: later)
+    assert not two_factor.enrolment_proven(user=staff, token=token)
+    monkeypatch.undo()
+    device.delete()
+    two_factor.enrolment_device(user=staff)
+    assert not two_factor.enrolment_proven(user=staff, token=token)
+    assert not two_factor.enrolment_proven(user=staff, token=token + "x")
 
 
 def test_enrolment_keeps_the_same_secret_across_visits(client, staff):

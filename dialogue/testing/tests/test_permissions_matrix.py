@@ -208,6 +208,9 @@ MATRIX: dict[str, dict] = {
     # The second factor: only a staff account with the password only has a code to type.
     "portal:second_factor": expect(OK, anonymous=LOGIN, staff_password_only=OK),
     "portal:second_factor_enrol": expect(OK, anonymous=LOGIN, staff_password_only=SECOND_FACTOR),
+    "portal:second_factor_enrol_link": expect(
+        OK, anonymous=LOGIN, staff_password_only=SECOND_FACTOR
+    ),
     "portal:password_set": PUBLIC,
     "portal:password_set_done": PUBLIC,
     "portal:password_reset": PUBLIC,
