@@ -92,14 +92,16 @@ def accepted_extensions() -> tuple[str, ...]:
 
 def clean_name(name: str) -> str:
     """The uploaded name as it may be stored and shown: no folders, no control or
-    direction-changing characters, at most 255 characters with its extension kept.
+    direction-changing characters, at most 255 characters with its extension kept, and
+    never empty, `.` or `..`.
 
     The result is only a label; it is never used to build a path.
     """
     name = unicodedata.normalize("NFC", str(name or ""))
     name = re.split(r"[/\\]", name)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
-    name = name.strip().strip(".").strip()
+    # Dots and blanks together: stripping one and then the other leaves "." of ". . .".
+    name = re.sub(r"^[\s.]+|[\s.]+$", "", name)
     if len(name) > MAX_NAME_CHARS:
         stem, dot, extension = name.rpartition(".")
         if dot and 0 < len(extension) <= 10:

@@ -33,13 +33,24 @@ SURVEY_TEXT_FIELDS = (
 
 
 class GenevaDateTimeField(forms.DateTimeField):
-    """A date and time typed in Geneva time (Europe/Zurich), whatever the active time zone."""
+    """A date and time typed in Geneva time (Europe/Zurich), whatever the active time zone;
+    the value is aware and has a time in UTC."""
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
     def to_python(self, value):
         with timezone.override(GENEVA):
-            return super().to_python(value)
+            result = super().to_python(value)
+        # It is stored in UTC, where the first minutes of year 1 in Geneva (or the last ones
+        # of year 9999 with an offset behind UTC) fall outside the years a datetime holds.
+        if result is not None:
+            try:
+                result.astimezone(datetime.UTC)
+            except OverflowError as error:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from error
+        return result
 
     def prepare_value(self, value):
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
@@ -49,6 +60,10 @@ class GenevaDateTimeField(forms.DateTimeField):
 
 class ReminderDaysField(forms.CharField):
     """Whole numbers of days before the close, written "7, 2"."""
+
+    default_error_messages = {
+        "invalid": _("Write whole numbers of days separated by commas, for example 7, 2."),
+    }
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
@@ -62,12 +77,15 @@ class ReminderDaysField(forms.CharField):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
+            # isdecimal, not isdigit: "²" is a digit that int() does not read.
+            if not part.isdecimal():
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            try:
+                days.append(int(part))
+            except ValueError as error:  # more digits than int() reads (4300)
                 raise forms.ValidationError(
-                    _("Write whole numbers of days separated by commas, for example 7, 2."),
-                    code="invalid",
-                )
-            days.append(int(part))
+                    self.error_messages["invalid"], code="invalid"
+                ) from error
         return days
 
 

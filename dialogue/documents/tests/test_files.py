@@ -193,6 +193,13 @@ def test_clean_name_keeps_a_label_without_folders_or_hidden_characters(name, cle
     assert files.clean_name(name) == cleaned
 
 
+@pytest.mark.parametrize(
+    ("name", "cleaned"), [(". . .", "file"), (". .. .", "file"), (". .x. .", "x")]
+)
+def test_clean_name_strips_dots_and_blanks_together_and_is_never_a_dot(name, cleaned):
+    assert files.clean_name(name) == cleaned
+
+
 def test_clean_name_shortens_a_long_name_and_keeps_its_extension():
     cleaned = files.clean_name("x" * 1000 + ".pdf")
     assert len(cleaned) == files.MAX_NAME_CHARS

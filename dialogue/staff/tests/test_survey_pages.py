@@ -257,6 +257,22 @@ def test_reminder_days_that_are_not_numbers_are_refused(staff_client, draft):
     assert draft.title_en != "New"
 
 
+@pytest.mark.parametrize("days", ["7, \u00b2", "1" * 5000])
+def test_reminder_days_that_int_cannot_read_are_refused(staff_client, draft, days):
+    """A superscript two is a digit to Python but not a number; nor is one of 5,000 digits."""
+    response = staff_client.post(
+        url("survey_update", draft),
+        {"title_en": "New", "audience": draft.audience, "reminder_days": days},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["reminder_days"] == [
+        "Write whole numbers of days separated by commas, for example 7, 2."
+    ]
+    draft.refresh_from_db()
+    assert draft.title_en != "New"
+
+
 def test_reminder_days_out_of_range_show_the_services_refusal(staff_client, draft):
     response = staff_client.post(
         url("survey_update", draft),
@@ -547,6 +563,36 @@ def test_a_time_that_does_not_exist_in_geneva_is_refused(staff_client, draft):
     assert response.context["form"].errors["opens_at"]
     draft.refresh_from_db()
     assert draft.status == Survey.Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes"),
+    [("0001-01-01T00:10", "2030-07-15T18:00"), ("2030-07-01T09:00", "9999-12-31T23:59-05:00")],
+)
+def test_a_time_with_no_utc_equivalent_is_refused(staff_client, draft, opens, closes):
+    """Geneva was 34 minutes ahead of UTC in year 1, and the offset of -05:00 moves the
+    second time past year 9999: neither can be stored in UTC."""
+    response = staff_client.post(
+        url("survey_publish", draft), {"publish-opens_at": opens, "publish-closes_at": closes}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    draft.refresh_from_db()
+    assert draft.status == Survey.Status.DRAFT
+
+
+def test_an_extension_with_no_utc_equivalent_is_refused(staff_client, open_survey):
+    closes = open_survey.closes_at
+
+    response = staff_client.post(
+        url("survey_extend", open_survey), {"extend-closes_at": "9999-12-31T23:59-05:00"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["closes_at"] == ["Enter a valid date/time."]
+    open_survey.refresh_from_db()
+    assert open_survey.closes_at == closes
 
 
 def test_an_open_survey_is_extended(staff_client, open_survey):
