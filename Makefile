@@ -38,7 +38,7 @@ TEST_DEBIAN_PACKAGES := gettext postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 l
 	chromium $(NPM_DEBIAN_PACKAGES)
 
 .PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages check-security \
-	test-both test-sqlite test-postgres bench install install-test clean distclean
+	check-fuzz fuzz test-both test-sqlite test-postgres bench install install-test clean distclean
 
 help:
 	@echo "make demo          install, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -46,6 +46,8 @@ help:
 	@echo "make test-sqlite   the test suite on SQLite only (PYTEST_ARGS=... to pass options)"
 	@echo "make test-postgres the test suite on a throwaway PostgreSQL cluster only"
 	@echo "make bench         time counting, search, the Discussion Note, and the server under load"
+	@echo "make fuzz          fuzz each parser for a million runs or ten minutes (FUZZ_ARGS=... to change)"
+	@echo "make check-fuzz    fuzz each parser for a few seconds, as make test does"
 	@echo "make lint          ruff check and ruff format --check"
 	@echo "make format        sort imports and format the code with ruff"
 	@echo "make messages      update the French and Spanish .po files, then compile them"
@@ -126,7 +128,8 @@ demo: install compilemessages
 
 # --- checks and tests -------------------------------------------------------
 
-test: install-test compilemessages lint check-migrations check-deploy check-messages check-security test-both
+test: install-test compilemessages lint check-migrations check-deploy check-messages check-security check-fuzz \
+	test-both
 	@echo
 	@echo "All checks passed."
 
@@ -180,6 +183,45 @@ test-postgres: install-test compilemessages
 	status=0; $(TEST_ENV) PYTHON=$(BIN)/python DIALOGUE_REQUIRE_BROWSER=1 bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	echo "PostgreSQL run: $$((SECONDS - start)) s"; exit $$status
 
+# --- fuzzing ----------------------------------------------------------------
+
+# One script per parser in fuzz/ (see fuzz/common.py), run by libFuzzer through atheris.
+# A target starts from its seeds in fuzz/corpus/<target>/ and adds what it finds to a
+# corpus under build/fuzz/; an input that crashes it is written to build/fuzz/<target>/.
+FUZZ_TARGETS := ballot member_file note filename deadline
+FUZZ_DIR := build/fuzz
+FUZZ_ARGS ?= -runs=1000000 -max_total_time=600
+CHECK_FUZZ_ARGS ?= -runs=30000 -max_total_time=8 -seed=1
+
+# fuzz_one TARGET CORPUS ARGS: run one target with libFuzzer's ARGS, new inputs kept in CORPUS.
+fuzz_one = mkdir -p $(FUZZ_DIR)/$(1) $(2) && \
+	$(TEST_ENV) $(BIN)/python fuzz/fuzz_$(1).py $(3) -artifact_prefix=$(FUZZ_DIR)/$(1)/ \
+		$(if $(wildcard fuzz/$(1).dict),-dict=fuzz/$(1).dict) $(2) fuzz/corpus/$(1)
+
+# Every target runs even when one fails; the summary names those that found a crash.
+fuzz: install-test compilemessages
+	@failed=; \
+	$(foreach target,$(FUZZ_TARGETS),echo "==> Fuzzing $(target)"; \
+		$(call fuzz_one,$(target),$(FUZZ_DIR)/$(target)/corpus,$(FUZZ_ARGS)) 2>&1 \
+		| grep --line-buffered -v '^INFO: Instrumenting' || failed="$$failed $(target)";) \
+	if [ -n "$$failed" ]; then echo "Crashes found by:$$failed (inputs in $(FUZZ_DIR)/)"; exit 1; fi; \
+	echo "No crash in any target."
+
+# A few seconds per target from the seeds only (a fresh corpus each time), libFuzzer's
+# output shown only for a target that fails.
+check-fuzz: install-test compilemessages
+	@echo "==> Fuzzing the parsers briefly"
+	@mkdir -p $(FUZZ_DIR)
+	@$(foreach target,$(FUZZ_TARGETS),rm -rf $(FUZZ_DIR)/check/$(target); \
+		start=$$SECONDS; \
+		if ! ($(call fuzz_one,$(target),$(FUZZ_DIR)/check/$(target),$(CHECK_FUZZ_ARGS))) \
+			>$(FUZZ_DIR)/check-$(target).log 2>&1; then \
+			grep -v '^INFO: Instrumenting' $(FUZZ_DIR)/check-$(target).log | tail -40; \
+			echo "fuzz_$(target) crashed; the input is in $(FUZZ_DIR)/$(target)/"; exit 1; \
+		fi; \
+		echo "fuzz_$(target): $$(grep -o 'Done [0-9]* runs' $(FUZZ_DIR)/check-$(target).log \
+			| cut -d' ' -f2) runs, $$((SECONDS - start)) s";)
+
 # --- benchmarks -------------------------------------------------------------
 
 # Fails when a measurement misses its target (see bench/README.md). The load benchmark
@@ -196,7 +238,7 @@ bench: install-test
 clean:
 	rm -rf var build dist reports .pytest_cache .ruff_cache .hypothesis
 	rm -rf *.egg-info dialogue/*.egg-info
-	find dialogue tools -name __pycache__ -type d -prune -exec rm -rf {} +
+	find dialogue tools fuzz -name __pycache__ -type d -prune -exec rm -rf {} +
 	find dialogue -name '*.mo' -path '*/locale/*' -delete
 
 distclean: clean
