@@ -125,6 +125,10 @@ def _validation_message(error: dict) -> str:
         return _("This field is not accepted.")
     if kind == "boolean_refused":
         return _("Give a value of the type asked for here, not true or false.")
+    if kind == "timezone_aware":
+        return _("Give the time with its offset from UTC, for example 2027-03-01T12:00:00+01:00.")
+    if kind == "datetime_out_of_range":
+        return _("This date and time is out of the range that can be stored.")
     return str(error.get("msg") or _("This value is not valid."))
 
 

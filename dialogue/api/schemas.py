@@ -3,11 +3,11 @@
 import datetime
 import functools
 import typing
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from dialogue.cycles.models import Consultation, Cycle, Decision, Proposal
@@ -32,6 +32,19 @@ VersionStatus = Literal[tuple(LanguageVersion.Status.values)]
 
 
 BOOLEAN_REFUSED = "boolean_refused"
+OUT_OF_RANGE = "datetime_out_of_range"
+
+
+def _in_utc(value: datetime.datetime) -> datetime.datetime:
+    try:
+        return value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise PydanticCustomError(OUT_OF_RANGE, "this time has no equivalent in UTC") from None
+
+
+# A moment a client sends: with its offset from UTC (a time without one is ambiguous) and
+# one that has an equivalent in UTC, as it is stored.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 @functools.cache

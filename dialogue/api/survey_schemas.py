@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from dialogue.api.schemas import DecisionBasis, DecisionSubject, Input
+from dialogue.api.schemas import DecisionBasis, DecisionSubject, Input, Moment
 from dialogue.surveys.models import Question, Response, Survey
 
 SurveyStatus = Literal[tuple(Survey.Status.values)]
@@ -179,14 +179,14 @@ class SurveyPatch(Input):
 
 
 class PublishIn(Input):
-    opens_at: datetime.datetime | None = Field(None, description="Now when not given.")
-    closes_at: datetime.datetime | None = Field(
+    opens_at: Moment | None = Field(None, description="Now when not given.")
+    closes_at: Moment | None = Field(
         None, description="Two weeks after the opening when not given."
     )
 
 
 class ExtendIn(Input):
-    closes_at: datetime.datetime
+    closes_at: Moment
 
 
 class ScoreOut(Schema):

@@ -312,6 +312,56 @@ def test_an_extension_to_an_earlier_time_is_refused_naming_the_field(
     assert Survey.objects.get(pk=survey.pk).closes_at == CLOSES
 
 
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [
+        ("2030-07-01T09:00:00", "offset from UTC"),
+        ("0001-01-01T00:10:00+01:00", "out of the range"),
+        ("9999-12-31T23:59:00-05:00", "out of the range"),
+    ],
+)
+def test_a_time_without_offset_or_utc_equivalent_is_refused_naming_the_field(
+    client, staff_headers, staff, monkeypatch, when, message
+):
+    monkeypatch.setattr(clock, "now", lambda: DURING)
+    draft = DraftSurveyFactory(actor=staff)
+    for field in ("opens_at", "closes_at"):
+        response = _send(
+            client, "post", f"/api/v1/surveys/{draft.pk}/publish", {field: when}, staff_headers
+        )
+        assert response.status_code == 422
+        error = response.json()["error"]["fields"][0]
+        assert error["field"] == field
+        assert message in error["message"]
+    assert Survey.objects.get(pk=draft.pk).status == Survey.Status.DRAFT
+    survey = PublishedSurveyFactory(actor=staff)
+    response = _send(
+        client, "post", f"/api/v1/surveys/{survey.pk}/extend", {"closes_at": when}, staff_headers
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "closes_at"
+    assert Survey.objects.get(pk=survey.pk).closes_at == CLOSES
+
+
+def test_a_time_with_an_offset_is_stored_as_the_same_moment(
+    client, staff_headers, staff, monkeypatch
+):
+    monkeypatch.setattr(clock, "now", lambda: DURING)
+    survey = PublishedSurveyFactory(actor=staff)
+    later = (CLOSES + datetime.timedelta(days=3)).astimezone(
+        datetime.timezone(datetime.timedelta(hours=-5))
+    )
+    response = _send(
+        client,
+        "post",
+        f"/api/v1/surveys/{survey.pk}/extend",
+        {"closes_at": later.isoformat()},
+        staff_headers,
+    )
+    assert response.status_code == 200
+    assert Survey.objects.get(pk=survey.pk).closes_at == CLOSES + datetime.timedelta(days=3)
+
+
 def test_staff_record_a_decision_resting_on_a_closed_survey(client, staff_headers, staff, member):
     cycle = CycleFactory(year=2008)
     survey = _closed_survey(staff, member, cycle=cycle, questions=[choose_one()])
