@@ -38,6 +38,12 @@ def _season_name(season: str) -> str:
     return names[season]
 
 
+# The years an event's dates may fall in: wide enough for any real dialogue, narrow
+# enough that every date can be shifted by a time zone and a day and still be a date.
+FIRST_YEAR = 1950
+LAST_YEAR = 2200
+
+
 def check_dates(
     *,
     precision: str,
@@ -53,6 +59,12 @@ def check_dates(
     if precision == "day":
         if start_date is None:
             return "start_date", _("Give the first day.")
+        for field, day in (("start_date", start_date), ("end_date", end_date)):
+            if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+                return field, _("Give a day between the years %(first)d and %(last)d.") % {
+                    "first": FIRST_YEAR,
+                    "last": LAST_YEAR,
+                }
         if end_date is not None and end_date < start_date:
             return "end_date", _("The event cannot end before it starts.")
         if (
@@ -65,6 +77,11 @@ def check_dates(
         return None
     if precision in ("month", "season", "year") and not year:
         return "year", _("Give the year.")
+    if precision in ("month", "season", "year") and not FIRST_YEAR <= year <= LAST_YEAR:
+        return "year", _("Give a year between %(first)d and %(last)d.") % {
+            "first": FIRST_YEAR,
+            "last": LAST_YEAR,
+        }
     if precision == "month" and not (month and 1 <= month <= 12):
         return "month", _("Give the month.")
     valid_seasons = (

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from dialogue.core import clock
 from dialogue.cycles.models import Cycle, Proposal
+from dialogue.events import rules
 from dialogue.events.models import Event
 from dialogue.events.selectors import dates_text
 from dialogue.events.services import EVENT_FIELDS, OUTCOME_FIELDS
@@ -111,7 +112,12 @@ class EventForm(forms.Form):
             "more precise date than the one given here."
         ),
     )
-    year = forms.IntegerField(label=_("Year"), required=False, min_value=1950, max_value=2200)
+    year = forms.IntegerField(
+        label=_("Year"),
+        required=False,
+        min_value=rules.FIRST_YEAR,
+        max_value=rules.LAST_YEAR,
+    )
     month = forms.TypedChoiceField(
         label=_("Month"),
         choices=[("", "—"), *MONTHS.items()],

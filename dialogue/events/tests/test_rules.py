@@ -24,6 +24,37 @@ def check(**given_values):
     return rules.check_dates(**values)
 
 
+# Dates far outside any dialogue
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"precision": "day", "start_date": datetime.date(1, 1, 1)}, "start_date"),
+        ({"precision": "day", "start_date": datetime.date(9999, 12, 31)}, "start_date"),
+        (
+            {
+                "precision": "day",
+                "start_date": datetime.date(2200, 12, 30),
+                "end_date": datetime.date(2201, 1, 2),
+            },
+            "end_date",
+        ),
+        ({"precision": "year", "year": 1949}, "year"),
+        ({"precision": "month", "year": 2201, "month": 3}, "year"),
+    ],
+)
+def test_a_date_outside_the_years_a_dialogue_spans_is_refused(values, field):
+    problem = check(**values)
+    assert problem is not None and problem[0] == field
+    assert "1950" in problem[1] and "2200" in problem[1]
+
+
+def test_the_first_and_last_years_hold():
+    assert check(precision="day", start_date=datetime.date(1950, 1, 1)) is None
+    assert check(precision="year", year=2200) is None
+
+
 # Every precision, when complete
 
 
@@ -198,7 +229,13 @@ def test_any_combination_of_dates_gives_none_or_a_field_and_a_message(
         assert message
 
 
-@given(start=st.dates(), end=st.dates())
+DIALOGUE_DAYS = st.dates(
+    min_value=datetime.date(rules.FIRST_YEAR, 1, 1),
+    max_value=datetime.date(rules.LAST_YEAR, 12, 31),
+)
+
+
+@given(start=DIALOGUE_DAYS, end=DIALOGUE_DAYS)
 def test_an_event_known_to_the_day_holds_exactly_when_it_does_not_end_before_it_starts(start, end):
     problem = check(precision="day", start_date=start, end_date=end)
     assert (problem is None) == (end >= start)
