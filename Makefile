@@ -38,7 +38,7 @@ TEST_DEBIAN_PACKAGES := gettext postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 l
 	chromium $(NPM_DEBIAN_PACKAGES)
 
 .PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages check-security \
-	check-fuzz fuzz test-both test-sqlite test-postgres bench install install-test clean distclean
+	check-fuzz fuzz nightly test-both test-sqlite test-postgres bench install install-test clean distclean
 
 help:
 	@echo "make demo          install, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -48,6 +48,7 @@ help:
 	@echo "make bench         time counting, search, the Discussion Note, and the server under load"
 	@echo "make fuzz          fuzz each parser for a million runs or ten minutes (FUZZ_ARGS=... to change)"
 	@echo "make check-fuzz    fuzz each parser for a few seconds, as make test does"
+	@echo "make nightly       the long runs: crash tests of 10,000 submissions, backups under load, make fuzz"
 	@echo "make lint          ruff check and ruff format --check"
 	@echo "make format        sort imports and format the code with ruff"
 	@echo "make messages      update the French and Spanish .po files, then compile them"
@@ -222,16 +223,33 @@ check-fuzz: install-test compilemessages
 		echo "fuzz_$(target): $$(grep -o 'Done [0-9]* runs' $(FUZZ_DIR)/check-$(target).log \
 			| cut -d' ' -f2) runs, $$((SECONDS - start)) s";)
 
+# --- the long runs -----------------------------------------------------------
+
+# What is too long for every change: the crash test with 10,000 acknowledged submissions
+# and at least 50 kills on each database, on PostgreSQL with a backup a minute for at least
+# ten minutes, each backup restored and checked; then every fuzzer for ten minutes.
+NIGHTLY_CRASH_ARGS ?= --ballots 10000 --kill-every 2 --min-kills 50 --time-limit 3600
+nightly: install-test compilemessages
+	@echo "==> Crash test on SQLite"
+	$(TEST_ENV) -u DATABASE_URL $(BIN)/python tools/crashtest.py --db sqlite $(NIGHTLY_CRASH_ARGS)
+	@echo "==> Crash test on PostgreSQL, with a backup a minute"
+	$(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/python tools/crashtest.py \
+		--db postgres $(NIGHTLY_CRASH_ARGS) --backup-every 60 --min-backups 10
+	@$(MAKE) fuzz
+
 # --- benchmarks -------------------------------------------------------------
 
-# Fails when a measurement misses its target (see bench/README.md). The load benchmark
-# (gunicorn and wrk on a throwaway PostgreSQL cluster) writes bench/RESULTS.md.
+# Runs every benchmark, then fails when a measurement missed its target (see
+# bench/README.md). The load benchmark (gunicorn and wrk on a throwaway PostgreSQL
+# cluster) writes bench/RESULTS.md; the deadline spike, the sustained load and the log-in
+# attack write bench/RESULTS-spike.md, RESULTS-sustained.md and RESULTS-login.md.
 bench: install-test
 	@bash tools/ensure-debian-packages postgresql-15 wrk
-	$(BIN)/python bench/tally.py
-	$(BIN)/python bench/search.py
-	$(BIN)/python bench/note.py
-	$(BIN)/python bench/load.py
+	@status=0; for script in tally search note load spike sustained login_attack; do \
+		echo "==> bench/$$script.py"; $(BIN)/python bench/$$script.py || status=1; \
+	done; \
+	if [ $$status -ne 0 ]; then echo "Some benchmarks missed a target (see above)."; fi; \
+	exit $$status
 
 # --- housekeeping -----------------------------------------------------------
 
