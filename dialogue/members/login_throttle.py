@@ -132,8 +132,8 @@ def failures_in_window(*, username: str, now: datetime.datetime | None = None) -
 def _take_turns(username: str | None, ip_address: str | None) -> None:
     """Until the current transaction ends, other log-in attempts for this account or from
     this address wait here. On PostgreSQL by advisory locks, taken in one order so that two
-    attempts never wait for each other; SQLite lets one transaction write at a time, and
-    the caller's first statement is a write."""
+    attempts never wait for each other; SQLite's transactions start IMMEDIATE (settings),
+    so there only one of them runs at a time anyway."""
     if connection.vendor != "postgresql":
         return
     keys = sorted(
