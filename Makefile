@@ -226,9 +226,10 @@ check-fuzz: install-test compilemessages
 # --- the long runs -----------------------------------------------------------
 
 # What is too long for every change: the crash test with 10,000 acknowledged submissions
-# and at least 50 kills on each database, on PostgreSQL with a backup a minute for at least
-# ten minutes, each backup restored and checked; then every fuzzer for ten minutes.
-NIGHTLY_CRASH_ARGS ?= --ballots 10000 --kill-every 2 --min-kills 50 --time-limit 3600
+# and at least 50 kills landing mid-request on each database, on PostgreSQL with a backup
+# a minute for at least ten minutes, each restored and checked; then every fuzzer for ten
+# minutes.
+NIGHTLY_CRASH_ARGS ?= --ballots 10000 --kill-every 2 --min-kills-mid-request 50 --time-limit 3600
 nightly: install-test compilemessages
 	@echo "==> Crash test on SQLite"
 	$(TEST_ENV) -u DATABASE_URL $(BIN)/python tools/crashtest.py --db sqlite $(NIGHTLY_CRASH_ARGS)

@@ -93,6 +93,7 @@ class Config:
     surveys: int = 2
     kill_every: float = 2.0
     min_kills: int = 0
+    min_kills_mid_request: int = 0
     backup_every: float = 0.0
     min_backups: int = 0
     pg_immediate_every: float = 0.0
@@ -923,6 +924,7 @@ def run(config: Config, template: Template | None = None) -> Report:
             enough = (
                 tally.acknowledged >= config.ballots
                 and report.kills >= config.min_kills
+                and report.kills_mid_request >= config.min_kills_mid_request
                 and (backups is None or len(backups.backups) >= config.min_backups)
             )
             return enough or time.monotonic() >= deadline or not any(c.is_alive() for c in clients)
@@ -1274,6 +1276,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--min-kills", type=int, default=0, help="go on until this many kills")
     parser.add_argument(
+        "--min-kills-mid-request",
+        type=int,
+        default=0,
+        help="go on until this many kills landed while requests were in flight",
+    )
+    parser.add_argument(
         "--backup-every", type=float, default=0.0, help="seconds between backups (0: none)"
     )
     parser.add_argument("--min-backups", type=int, default=0, help="go on until this many backups")
@@ -1304,7 +1312,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--backup-every and --pg-immediate-every do not go together")
     if options.backup_every <= 0 and options.min_backups > 0:
         parser.error("--min-backups needs --backup-every above 0")
-    if options.kill_every <= 0 and options.min_kills > 0:
+    if options.kill_every <= 0 and (options.min_kills or options.min_kills_mid_request):
         parser.error("--min-kills needs --kill-every above 0")
     config = Config(**vars(options))
     report = run(config)

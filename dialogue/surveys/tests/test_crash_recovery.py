@@ -89,6 +89,7 @@ def test_no_acknowledged_submission_is_lost_or_doubled_when_the_server_is_killed
             clients=16,
             kill_every=1.5,
             min_kills=5,
+            min_kills_mid_request=5,
             time_limit=90,
             pg_data="auto" if on_postgresql else None,
             pg_immediate_every=10 if on_postgresql else 0,
