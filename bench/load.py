@@ -1142,11 +1142,26 @@ def write_results(
 # --- main -----------------------------------------------------------------------------
 
 
-def _under_postgres(argv: list[str]) -> int:
-    """Run this script again inside a throwaway PostgreSQL cluster."""
+def on_postgres() -> bool:
+    """True when DATABASE_URL names a PostgreSQL server."""
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def under_postgres(script: str, argv: list[str]) -> int:
+    """Run `script` again with `argv` inside a throwaway PostgreSQL cluster."""
     environment = {**os.environ, "PYTHON": str(Path(sys.executable).absolute())}
-    command = ["bash", str(ROOT / "tools" / "with-postgres"), sys.executable, __file__, *argv]
+    command = ["bash", str(ROOT / "tools" / "with-postgres"), sys.executable, script, *argv]
     return subprocess.run(command, env=environment, cwd=ROOT, check=False).returncode  # noqa: S603
+
+
+def child_result(command: list[str]):
+    """The JSON its last line of output holds, of a benchmark run in a process of its own
+    (a fresh Django for each database); None, after showing its output, when it failed."""
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1171,9 +1186,9 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         sys.stderr.write("wrk is needed: bash tools/ensure-debian-packages wrk\n")
         return 2
-    server_url = os.environ.get("DATABASE_URL", "")
-    if not server_url.startswith(("postgres://", "postgresql://")):
-        return _under_postgres(argv)
+    if not on_postgres():
+        return under_postgres(__file__, argv)
+    server_url = os.environ["DATABASE_URL"]
 
     console = _console()
     bench_url = _bench_database(server_url)

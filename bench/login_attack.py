@@ -29,7 +29,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -40,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import CpuMeter  # noqa: E402
+from bench.load import CpuMeter, child_result, on_postgres, under_postgres  # noqa: E402
 from bench.spike import _percentile, served  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-login.md"
@@ -276,16 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         sys.stdout.write(json.dumps(run(args.seconds)) + "\n")
         return 0
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        environment = {**os.environ, "PYTHON": str(Path(sys.executable).absolute())}
-        command = ["bash", str(ROOT / "tools" / "with-postgres"), sys.executable, __file__, *argv]
-        return subprocess.run(command, env=environment, cwd=ROOT, check=False).returncode  # noqa: S603
-    command = [sys.executable, __file__, "--one", "--seconds", str(args.seconds)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout + done.stderr)
+    if not on_postgres():
+        return under_postgres(__file__, argv)
+    row = child_result([sys.executable, __file__, "--one", "--seconds", str(args.seconds)])
+    if row is None:
         return 2
-    row = json.loads(done.stdout.strip().splitlines()[-1])
     text = report(row)
     args.output.write_text(text, encoding="utf-8")
     sys.stdout.write(text + f"\nFigures written to {args.output}.\n")

@@ -27,7 +27,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,6 +45,9 @@ from bench.load import (  # noqa: E402
     _environment,
     _postmaster_pid,
     build_base,
+    child_result,
+    on_postgres,
+    under_postgres,
 )
 
 RESULTS = ROOT / "bench" / "RESULTS-spike.md"
@@ -252,29 +254,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     databases = args.db or ["sqlite", "postgres"]
-    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-    if "postgres" in databases and not on_postgres:
-        environment = {**os.environ, "PYTHON": str(Path(sys.executable).absolute())}
-        command = ["bash", str(ROOT / "tools" / "with-postgres"), sys.executable, __file__, *argv]
-        return subprocess.run(command, env=environment, cwd=ROOT, check=False).returncode  # noqa: S603
+    if "postgres" in databases and not on_postgres():
+        return under_postgres(__file__, argv)
 
     rows = []
     for db in databases:
         for window in args.windows:
             sys.stderr.write(f"Deadline spike on {db}, 200 submissions within {window:g} s ...\n")
             command = [sys.executable, __file__, "--one", db, "--windows", str(window)]
-            command += ["--seed", str(args.seed)]
-            done = subprocess.run(  # noqa: S603 - this script, for a fresh Django and database
-                command,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
-                sys.stderr.write(done.stdout + done.stderr)
+            row = child_result([*command, "--seed", str(args.seed)])
+            if row is None:
                 return 2
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            rows.append(row)
     text = report(rows, args)
     args.output.write_text(text, encoding="utf-8")
     sys.stdout.write(text)

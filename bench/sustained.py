@@ -25,7 +25,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import CpuMeter  # noqa: E402
+from bench.load import CpuMeter, child_result, on_postgres, under_postgres  # noqa: E402
 from bench.spike import _percentile, served  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS-sustained.md"
@@ -248,24 +247,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     databases = args.db or ["sqlite", "postgres"]
-    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-    if "postgres" in databases and not on_postgres:
-        environment = {**os.environ, "PYTHON": str(Path(sys.executable).absolute())}
-        command = ["bash", str(ROOT / "tools" / "with-postgres"), sys.executable, __file__, *argv]
-        return subprocess.run(command, env=environment, cwd=ROOT, check=False).returncode  # noqa: S603
+    if "postgres" in databases and not on_postgres():
+        return under_postgres(__file__, argv)
 
     rows = []
     for db in databases:
         sys.stderr.write(f"Sustained load on {db}: {USERS} delegates for {args.duration:g} s ...\n")
         command = [sys.executable, __file__, "--one", db, "--duration", str(args.duration)]
-        command += ["--seed", str(args.seed)]
-        done = subprocess.run(  # noqa: S603 - this script, for a fresh Django and database
-            command, cwd=ROOT, capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            sys.stderr.write(done.stdout + done.stderr)
+        row = child_result([*command, "--seed", str(args.seed)])
+        if row is None:
             return 2
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        rows.append(row)
     text = report(rows, args)
     args.output.write_text(text, encoding="utf-8")
     sys.stdout.write(text)
