@@ -142,17 +142,21 @@ def second_factor_enrol(request):
     token = request.session.get(ENROLMENT_SESSION_KEY)
     if not two_factor.enrolment_proven(user=user, token=token):
         if request.method == "POST":
-            sent = two_factor.enrolment_link_send(
-                user=user,
-                link=lambda value: request.build_absolute_uri(
-                    f"{reverse(two_factor.ENROL_LINK_PAGE, args=[value])}?"
-                    f"{urlencode({'next': next_url})}"
-                ),
-            )
-            if sent is None:
-                messages.info(request, _("A link was e-mailed less than a minute ago."))
+            try:
+                sent = two_factor.enrolment_link_send(
+                    user=user,
+                    link=lambda value: request.build_absolute_uri(
+                        f"{reverse(two_factor.ENROL_LINK_PAGE, args=[value])}?"
+                        f"{urlencode({'next': next_url})}"
+                    ),
+                )
+            except DomainError as error:
+                messages.error(request, error.message)
             else:
-                messages.success(request, _("The link is on its way."))
+                if sent is None:
+                    messages.info(request, _("A link was e-mailed less than a minute ago."))
+                else:
+                    messages.success(request, _("The link is on its way."))
             return redirect(_enrol_page(next_url))
         return render(
             request,

@@ -216,6 +216,15 @@ def test_the_enrolment_e_mail_goes_to_the_account_with_a_link_for_this_session(c
     assert "30 minutes" in message.body
 
 
+def test_an_account_whose_address_cannot_be_mailed_is_told_so_and_nothing_is_sent(client, db):
+    staff = StaffUserFactory(email="clerk-at-secretariat")
+    _password(client, staff)
+    response = client.post(reverse("portal:second_factor_enrol"), follow=True)
+    assert response.status_code == 200
+    assert "is not an e-mail address" in response.content.decode()
+    assert not Message.objects.filter(kind=Message.Kind.SECOND_FACTOR).exists()
+
+
 def test_a_second_request_within_a_minute_sends_no_second_e_mail(client, staff):
     _password(client, staff)
     client.post(reverse("portal:second_factor_enrol"))
