@@ -207,7 +207,7 @@ def run(seconds: float) -> dict:
         "login_p95": _percentile(times, 0.95),
         "login_max": max(times, default=0.0),
         "other_statuses": sorted(
-            {s for s in account + address if s not in (200, 429)}
+            {s for s in account + address if s not in (400, 429)}
             | {s for _t, s in found["logins"] if s != 302}
         ),
         "cpu_s": meter.seconds,
@@ -227,7 +227,7 @@ def verdicts(row: dict) -> dict[str, bool]:
         f"every delegate's log-in succeeded, p95 under {P95_S:g} s": (
             row["logins"] > 0 and row["logins_ok"] == row["logins"] and row["login_p95"] < P95_S
         ),
-        "no other answer than 200, 302 or 429": not row["other_statuses"],
+        "no other answer than 400, 302 or 429": not row["other_statuses"],
     }
 
 

@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.mail import selectors, services
 from dialogue.mail.forms import MessageFilterForm
 from dialogue.mail.models import Message
@@ -21,6 +22,7 @@ BAD_REQUEST = 400
 
 @never_cache
 @staff_member_required
+@require_safe
 def message_list(request):
     """Outgoing e-mails, filtered by status, kind, recipient and date, failed ones first."""
     form = MessageFilterForm(request.GET or None)

@@ -28,7 +28,6 @@ from axes.models import AccessFailureLog
 from axes.signals import user_locked_out
 from django.db import connection, transaction
 from django.db.models import Q
-from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +35,7 @@ from dialogue.core import audit, clock
 from dialogue.core.actors import require_staff
 from dialogue.core.errors import DomainError
 from dialogue.core.models import AuditEntry
+from dialogue.core.pages import render
 
 ACCOUNT_LIMIT = 10
 ACCOUNT_WINDOW = datetime.timedelta(minutes=15)

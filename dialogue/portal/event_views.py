@@ -7,14 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dialogue.core import clock
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.events import registration as services
 from dialogue.events.models import Event, Registration
 from dialogue.events.selectors import dates_text
@@ -75,6 +76,7 @@ def _languages(codes) -> list[str]:
 
 
 @login_required
+@require_safe
 def events(request):
     """The events the delegation is invited to or may register for, upcoming and past."""
     person, member = _participant(request)
@@ -99,6 +101,7 @@ def events(request):
 
 
 @login_required
+@require_safe
 def event(request, pk: int):
     """One event: its dates and venue, the viewer's registration and the delegation's."""
     person, member = _participant(request)

@@ -8,11 +8,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
+from dialogue.core.pages import render
 from dialogue.events import calendar
 from dialogue.members import selectors
 from dialogue.members.models import Person
@@ -48,6 +49,7 @@ def _feed_name(person: Person) -> str:
     return _("%(dialogue)s: your events") % {"dialogue": settings.DIALOGUE_NAME}
 
 
+@require_safe
 def delegation_feed(request, token: str):
     """The events a person's delegation is invited to and those the person registered for."""
     person = _person_for_token(token)
@@ -61,6 +63,7 @@ def delegation_feed(request, token: str):
 
 
 @login_required
+@require_safe
 def calendar_page(request):
     """The address of the person's own calendar feed, to subscribe to in a calendar program."""
     person = selectors.person_for_user(request.user)

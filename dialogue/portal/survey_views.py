@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from dialogue.core import audit, clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.i18n import is_fallback
+from dialogue.core.pages import render
 from dialogue.members import selectors as member_selectors
 from dialogue.surveys import rules, selectors, services
 from dialogue.surveys.forms import ResponseForm
@@ -49,6 +50,7 @@ def _refusal(survey: Survey) -> str | None:
 
 
 @login_required
+@require_safe
 def surveys(request):
     """The delegation's open surveys, whether it has answered them, and its past surveys."""
     person, member = _respondent(request)
@@ -202,7 +204,7 @@ def survey(request, pk: int):
             "refusal": refusal,
             "show_form": refusal is None or bool(form.errors),
         },
-        status=429 if refused else 200,
+        status=429 if refused else None,
     )
     if refused:
         page["Retry-After"] = str(refused.retry_after)
@@ -229,6 +231,7 @@ def _answers(survey: Survey, response: Response):
 
 
 @login_required
+@require_safe
 def survey_receipt(request, pk: int):
     """The receipt of the delegation's current answer; only its own persons see it."""
     person, member = _respondent(request)
@@ -251,6 +254,7 @@ def survey_receipt(request, pk: int):
 
 
 @login_required
+@require_safe
 def survey_results(request, pk: int):
     """The published results, and whether the delegation's own response is among those counted."""
     person, member = _respondent(request)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dialogue.api import selectors, services
 from dialogue.api.models import ApiToken
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 
 
 class TokenForm(forms.Form):
@@ -43,7 +44,7 @@ def _end_of_day(date: datetime.date) -> datetime.datetime:
 def tokens(request):
     """The person's tokens and a form to create one; a new token's secret is shown on the
     answer to its creation only, never again."""
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     secret = created = None
     if request.method == "POST" and form.is_valid():
         expires_on = form.cleaned_data["expires_on"]

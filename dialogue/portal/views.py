@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import REFUSED, RefusedFormStatus, render
 from dialogue.members import selectors, services, two_factor
 from dialogue.members.models import Person
 from dialogue.portal.forms import DelegateForm, ProfileForm
@@ -38,7 +39,7 @@ def _apply_language(response: HttpResponseRedirect, language: str) -> HttpRespon
     return response
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(RefusedFormStatus, auth_views.LoginView):
     """Log in, then continue in the person's preferred language."""
 
     template_name = "portal/login.html"
@@ -106,7 +107,7 @@ def second_factor(request):
         return redirect(next_url if request.user.is_authenticated else settings.LOGIN_URL)
     if two_factor.confirmed_device(user) is None:
         return redirect(two_factor.second_factor_url(user, next_url))
-    form = SecondFactorForm(request.POST or None)
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device = two_factor.code_check(user=user, code=form.cleaned_data["code"])
@@ -167,7 +168,7 @@ def second_factor_enrol(request):
                 "minutes": int(two_factor.ENROLMENT_LINK_AGE.total_seconds() // 60),
             },
         )
-    form = SecondFactorForm(request.POST or None)
+    form = SecondFactorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device = two_factor.enrolment_confirm(
@@ -221,11 +222,17 @@ def second_factor_enrol_link(request, token: str):
     return redirect(_enrol_page(next_url))
 
 
-class PasswordSetView(auth_views.PasswordResetConfirmView):
+class PasswordSetView(RefusedFormStatus, auth_views.PasswordResetConfirmView):
     """Choose a password from the single-use link of an invitation."""
 
     template_name = "portal/password_set.html"
     success_url = reverse_lazy("portal:password_set_done")
+
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        if self.request.method == "POST" and not self.validlink:
+            response.status_code = REFUSED
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -233,7 +240,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
         return response
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(RefusedFormStatus, auth_views.PasswordResetView):
     """Send a single-use link to choose a new password; links always use SITE_URL."""
 
     template_name = "portal/password_reset.html"
@@ -252,17 +259,19 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
+@require_safe
 def password_reset_sent(request):
     """Confirmation that a reset link was sent if the address is known."""
     return render(request, "portal/password_reset_sent.html")
 
 
+@require_safe
 def password_set_done(request):
     """Confirmation that the password was set."""
     return render(request, "portal/password_set_done.html")
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(RefusedFormStatus, auth_views.PasswordChangeView):
     template_name = "portal/password_change.html"
     success_url = reverse_lazy("portal:home")
 
@@ -274,6 +283,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
+@require_safe
 def home(request):
     """The start page of a logged-in person: their delegation and what they can do."""
     person = selectors.person_for_user(request.user)
@@ -294,7 +304,7 @@ def profile(request):
     if person is None:
         raise Http404
     form = ProfileForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"preferred_language": person.preferred_language, "time_zone": person.time_zone},
     )
     if request.method == "POST" and form.is_valid():
@@ -317,6 +327,7 @@ def _own_delegation(request):
 
 
 @login_required
+@require_safe
 def delegation(request):
     """The persons of the viewer's delegation; a focal point can manage them here."""
     person, member = _own_delegation(request)
@@ -339,7 +350,8 @@ def delegate_add(request):
     if not services.can_manage_delegation(request.user, member):
         raise PermissionDenied(_("Only your delegation's focal point can add delegates."))
     form = DelegateForm(
-        request.POST or None, initial={"preferred_language": person.preferred_language}
+        request.POST if request.method == "POST" else None,
+        initial={"preferred_language": person.preferred_language},
     )
     if request.method == "POST" and form.is_valid():
         try:

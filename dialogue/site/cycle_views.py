@@ -1,8 +1,8 @@
 """The public website's cycles: the archive of every year and one cycle's page."""
 
 from django.http import Http404
-from django.shortcuts import render
 
+from dialogue.core.pages import render
 from dialogue.cycles import selectors
 from dialogue.cycles.models import Cycle
 from dialogue.documents.selectors import documents_for_cycle

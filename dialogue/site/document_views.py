@@ -2,10 +2,10 @@
 
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+from dialogue.core.pages import render
 from dialogue.cycles.selectors import cycle_list
 from dialogue.documents import selectors
 from dialogue.documents.downloads import file_response

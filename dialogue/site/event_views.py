@@ -4,13 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dialogue.core import clock
 from dialogue.core.i18n import FALLBACK_LANGUAGE, current_language, is_fallback, localized
+from dialogue.core.pages import render
 from dialogue.documents.selectors import documents_for_event
 from dialogue.events import calendar
 from dialogue.events.models import Event

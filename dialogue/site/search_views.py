@@ -3,9 +3,9 @@
 import math
 
 from django.conf import settings
-from django.shortcuts import render
 
 from dialogue.core.errors import DomainError
+from dialogue.core.pages import render
 from dialogue.cycles.selectors import cycle_list
 from dialogue.documents.models import Document
 from dialogue.documents.search import MAX_QUERY_LENGTH, search_documents

@@ -1,10 +1,10 @@
 """The public website."""
 
 from django.http import Http404
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.core import clock
+from dialogue.core.pages import render
 from dialogue.cycles import selectors as cycle_selectors
 from dialogue.documents.selectors import latest_publications
 from dialogue.events import calendar

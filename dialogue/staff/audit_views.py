@@ -6,13 +6,14 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from dialogue.core import ratelimit, selectors, services
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
+from dialogue.core.pages import render
 from dialogue.staff.audit_forms import AuditFilterForm
 
 PAGE_SIZE = 50
@@ -30,6 +31,7 @@ def _filtered(request):
 
 @never_cache
 @staff_member_required
+@require_safe
 def audit_list(request):
     """The audit trail filtered by person, object, action, dates and object name, 50
     entries a page, newest first."""
@@ -47,6 +49,7 @@ def audit_list(request):
 @never_cache
 @staff_member_required
 @ratelimit.limited_per_account(ratelimit.EXPORT)
+@require_safe
 def audit_export(request, file_format: str):
     """The filtered entries as a CSV or XLSX attachment (400 when a filter is invalid)."""
     form, entries, status = _filtered(request)

@@ -8,12 +8,13 @@ form or as a message.
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.cycles import selectors, services
 from dialogue.cycles.models import Consultation, Cycle, Decision, Proposal
 from dialogue.staff.cycle_forms import (
@@ -60,6 +61,7 @@ def _refused(form, error: DomainError, aliases: dict[str, str] | None = None) ->
 
 
 @staff_member_required
+@require_safe
 def cycle_list(request):
     """Every cycle: year, name, status and theme."""
     return render(request, "staff/cycles/cycle_list.html", {"cycles": selectors.cycle_list()})
@@ -86,6 +88,7 @@ def cycle_form(request, pk: int | None = None):
 
 
 @staff_member_required
+@require_safe
 def cycle_detail(request, pk: int):
     """A cycle: its theme and how it was chosen, proposals, consultations, surveys,
     decisions and the events its decisions created."""
@@ -163,6 +166,7 @@ def proposal_withdraw(request, pk: int):
 
 
 @staff_member_required
+@require_safe
 def proposal_interest(request, pk: int):
     """Who asked for this proposal, and when."""
     proposal = get_object_or_404(Proposal.objects.select_related("cycle", "theme"), pk=pk)
@@ -191,6 +195,7 @@ def interest_add(request, pk: int):
 
 
 @staff_member_required
+@require_safe
 def interest_search(request):
     """Who asked for what, and when: expressions of interest in proposals by title."""
     query = request.GET.get("q", "").strip()

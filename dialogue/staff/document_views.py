@@ -12,13 +12,15 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from dialogue.core import ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
+from dialogue.core.pages import render
 from dialogue.documents import selectors, services
 from dialogue.documents.downloads import file_response
 from dialogue.documents.models import Document, LanguageVersion
@@ -83,6 +85,7 @@ def _history(document: Document) -> list[dict]:
 
 
 @staff_member_required
+@require_safe
 def document_list(request):
     """Every document, filtered by kind, status, visibility, cycle, event, series and
     title, a page at a time, with its language versions and their status."""
@@ -141,6 +144,7 @@ def document_edit(request, pk: int):
 
 
 @staff_member_required
+@require_safe
 def document_detail(request, pk: int):
     """A document: its description, language versions, publication and number, the
     actions open to it and its history."""
@@ -214,6 +218,7 @@ def version_upload(request, pk: int):
 
 @never_cache
 @staff_member_required
+@require_safe
 def version_download(request, pk: int):
     """Download any language version's file, as an attachment the browser will not run."""
     try:
@@ -344,6 +349,7 @@ def document_number(request, pk: int):
 
 
 @staff_member_required
+@require_safe
 def series_list(request):
     """Every publication series, its next number and the documents numbered in it."""
     return render(request, "staff/documents/series_list.html", {"series": selectors.series_list()})

@@ -13,14 +13,16 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import formats
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from dialogue.core import clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.events import documents, participants, services
 from dialogue.events.models import Event
 from dialogue.events.selectors import dates_text
@@ -86,6 +88,7 @@ def _language_names(codes) -> list[str]:
 
 
 @staff_member_required
+@require_safe
 def event_list(request):
     """Every event, filtered by cycle, kind and status, with its dates as far as known."""
     form = EventFilterForm(request.GET or None)
@@ -191,6 +194,7 @@ def _funding_context(event: Event) -> dict:
 
 
 @staff_member_required
+@require_safe
 def event_detail(request, pk: int):
     """An event: details, status and what can be done next, funding, and participants."""
     event = _event(pk)
@@ -536,6 +540,7 @@ def _whole(amount: decimal.Decimal) -> decimal.Decimal:
 
 
 @staff_member_required
+@require_safe
 def funding_overview(request):
     """Every activity's budget, pledges, receipts and gap in the reporting currency,
     largest gap first."""
@@ -580,6 +585,7 @@ def funding_overview(request):
 
 @never_cache
 @staff_member_required
+@require_safe
 def participants_list(request, pk: int):
     """Who registered for an event, and the composition of those holding a place."""
     event = _event(pk)
@@ -601,6 +607,7 @@ def participants_list(request, pk: int):
 @never_cache
 @staff_member_required
 @ratelimit.limited_per_account(ratelimit.EXPORT)
+@require_safe
 def participants_download(request, pk: int, file_format: str):
     """The participants of an event as CSV, XLSX, or the sign-in sheet or badges as PDF."""
     event = _event(pk)

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from dialogue.core import ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
@@ -48,6 +49,7 @@ def _survey_export(request, pk: int, file_format: str, build) -> HttpResponse:
 @never_cache
 @staff_member_required
 @ratelimit.limited_per_account(ratelimit.EXPORT)
+@require_safe
 def survey_responses_download(request, pk: int, file_format: str):
     """A survey's responses, one row per delegation, as CSV or XLSX (404 for a draft)."""
     return _survey_export(request, pk, file_format, survey_responses_file)
@@ -56,6 +58,7 @@ def survey_responses_download(request, pk: int, file_format: str):
 @never_cache
 @staff_member_required
 @ratelimit.limited_per_account(ratelimit.EXPORT)
+@require_safe
 def survey_results_download(request, pk: int, file_format: str):
     """A survey's results, one row per question and option, as CSV or XLSX (404 for a
     draft)."""
@@ -65,6 +68,7 @@ def survey_results_download(request, pk: int, file_format: str):
 @never_cache
 @staff_member_required
 @ratelimit.limited_per_account(ratelimit.EXPORT)
+@require_safe
 def funding_download(request, file_format: str, table: str = "coverage"):
     """The funding of the activities as XLSX (three sheets) or one table as CSV, narrowed
     like the funding overview (?cycle=<id>&cancelled=on)."""
@@ -97,6 +101,7 @@ def funding_download(request, file_format: str, table: str = "coverage"):
 @never_cache
 @staff_member_required
 @ratelimit.limited_per_account(ratelimit.EXPORT)
+@require_safe
 def cycle_archive_download(request, pk: int):
     """A cycle's archive as a ZIP file, built in a temporary file and streamed."""
     cycle = get_object_or_404(Cycle.objects.select_related("theme"), pk=pk)

@@ -9,12 +9,14 @@ own rules.
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.events import registration as services
 from dialogue.events.models import Event, Invitation, Registration
 from dialogue.events.selectors import dates_text, invited_people
@@ -109,6 +111,7 @@ def _invitations_done(nobody_new: str):
 
 
 @staff_member_required
+@require_safe
 def invitation_list(request, pk: int):
     """Who the event invites (members, organizations, persons), when, and when e-mailed."""
     event = _event(pk)

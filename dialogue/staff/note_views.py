@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.cycles.models import Consultation
 from dialogue.documents import note_render, note_services, notes
 from dialogue.documents.models import NoteDraft
@@ -35,6 +36,7 @@ def _draft(pk: int) -> NoteDraft:
 
 
 @staff_member_required
+@require_safe
 def note_list(request):
     """Every consultation, latest first, with its note drafts per language."""
     rows = []
@@ -129,6 +131,7 @@ def note_edit(request, pk: int):
 
 
 @staff_member_required
+@require_safe
 def note_download(request, pk: int, file_format: str):
     """The draft as it is saved, rendered as HTML, PDF or DOCX, for download."""
     if file_format not in note_render.FORMATS:

@@ -12,15 +12,16 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from dialogue.core import audit, clock, ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.cycles.models import Proposal
 from dialogue.members.imports import escape_cell
 from dialogue.staff.survey_forms import (
@@ -70,6 +71,7 @@ def _refusal(survey: Survey) -> str | None:
 
 
 @staff_member_required
+@require_safe
 def survey_list(request):
     """Every survey, drafts first, with its window and turnout."""
     surveys = Survey.objects.select_related("cycle").order_by(
@@ -129,6 +131,7 @@ def survey_update(request, pk: int):
 
 
 @staff_member_required
+@require_safe
 def survey_detail(request, pk: int):
     """A survey: its settings, window, questions and what can be done next."""
     survey = _survey(pk)
@@ -211,6 +214,7 @@ def survey_weight_set(request, pk: int):
 
 
 @staff_member_required
+@require_safe
 def survey_messages(request, pk: int):
     """The invitation and reminder e-mails of a survey, in each language."""
     survey = _survey(pk)
@@ -406,6 +410,7 @@ def survey_publish_results(request, pk: int):
 
 @never_cache
 @staff_member_required
+@require_safe
 def survey_turnout(request, pk: int):
     """Who responded (when, how, which version, by whom), who has not, and reminders sent."""
     survey = _survey(pk)
@@ -533,7 +538,7 @@ def survey_response_record(request, pk: int):
             "answers": answers,
             "refusal": _refusal(survey),
         },
-        status=429 if refused else 200,
+        status=429 if refused else None,
     )
     if refused:
         page["Retry-After"] = str(refused.retry_after)
@@ -545,6 +550,7 @@ LETTER_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg
 
 @never_cache
 @staff_member_required
+@require_safe
 def survey_response_letter(request, pk: int, member_pk: int):
     """Download the scanned letter of a delegation's written response (staff only)."""
     response = get_object_or_404(Response, survey_id=pk, member_id=member_pk)
@@ -562,6 +568,7 @@ def survey_response_letter(request, pk: int, member_pk: int):
 
 @never_cache
 @staff_member_required
+@require_safe
 def survey_results(request, pk: int):
     """The results, recomputed from the stored responses; marked until they are published."""
     survey = _survey(pk)
@@ -606,6 +613,7 @@ def _answer_text(question: Question, chosen: list[Answer]) -> str:
 
 @never_cache
 @staff_member_required
+@require_safe
 def survey_results_csv(request, pk: int):
     """The responses, one row per delegation and question, with the comments, as CSV."""
     survey = _survey(pk)

@@ -1,16 +1,20 @@
 """Purpose-built staff pages, where the admin is clumsy."""
 
+from http import HTTPStatus
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from dialogue.core import ratelimit
 from dialogue.core.errors import DomainError, NotPermitted
+from dialogue.core.pages import render
 from dialogue.mail import selectors as mail_selectors
 from dialogue.members import selectors, services
 from dialogue.members.imports import COLUMNS, REQUIRED_COLUMNS, ImportErrors
@@ -18,6 +22,7 @@ from dialogue.staff.forms import MemberImportForm
 
 
 @staff_member_required
+@require_safe
 def home(request):
     """The secretariat's start page."""
     return render(
@@ -92,7 +97,7 @@ def member_import(request):
             "columns": COLUMNS,
             "required_columns": REQUIRED_COLUMNS,
         },
-        status=429 if refused else 200,
+        status=429 if refused else HTTPStatus.BAD_REQUEST if issues else None,
     )
     if refused:
         page["Retry-After"] = str(refused.retry_after)
@@ -102,6 +107,7 @@ def member_import(request):
 @never_cache
 @staff_member_required
 @ratelimit.limited_per_account(ratelimit.EXPORT)
+@require_safe
 def member_export(request, file_format: str):
     """Download every member as a member file (CSV or XLSX) that imports back unchanged."""
     try:

@@ -175,7 +175,7 @@ def test_invalid_budget_lines_are_refused_with_nothing_stored(
 
     response = staff_client.post(url("budget_line_add", world.event), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors[field] == [message]
     assert escape(message) in response.content.decode()
     assert _stored() == before
@@ -286,7 +286,7 @@ def test_invalid_pledges_are_refused_with_nothing_stored(
         _pledge_form(**{"donor": f"member-{senegal.pk}", **overrides}),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors[field] == [message]
     assert _stored() == before
     assert not Donor.objects.filter(member=senegal).exists()
@@ -329,7 +329,7 @@ def test_a_contribution_is_received_once(staff_client, world):
         url("pledge_mark_received", world.pledge), {"received_on": "2008-05-01"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Only a pledge not yet received can be marked received." in response.content.decode()
     assert _stored() == before
 
@@ -376,7 +376,7 @@ def test_an_unearmarked_pledge_does_not_pay_for_interpretation(staff_client, wor
 
     response = staff_client.post(url("event_confirm", world.event))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "its budget is not covered" in response.content.decode()
     assert (
         "not offered until its budget line is covered"
@@ -427,7 +427,7 @@ def test_invalid_rates_are_refused_with_nothing_stored(staff_client, overrides, 
 
     response = staff_client.post(url("funding_rates"), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors[field] == [message]
     assert _stored() == before
 

@@ -105,7 +105,7 @@ def test_a_code_works_once(client, device, staff):
     client.post(reverse("portal:logout"))
     _password(client, staff)
     response = client.post(reverse("portal:second_factor"), {"code": code})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This code is not valid" in response.content.decode()
 
 
@@ -113,7 +113,7 @@ def test_a_wrong_code_is_refused_audited_and_throttled(client, device, staff):
     _password(client, staff)
     right = _code(device)
     response = client.post(reverse("portal:second_factor"), {"code": _wrong(right)})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This code is not valid" in response.content.decode()
     response = client.post(reverse("portal:second_factor"), {"code": right})
     assert "Too many wrong codes" in response.content.decode()

@@ -206,7 +206,7 @@ def test_the_bulk_form_refuses_another_delegations_person_and_records_nothing(cl
     _login(client, focal_point)
     path = f"/en/portal/events/{event.pk}/register/delegation/"
     response = client.post(path, {"persons": [own.pk, foreign.pk]})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "errorlist" in response.content.decode()
     response = client.post(path, {"persons": []})
     assert "Choose at least one person to register." in response.content.decode()

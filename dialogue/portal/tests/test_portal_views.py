@@ -42,7 +42,7 @@ def test_login_refuses_an_external_next(client, delegate):
 
 def test_wrong_password_is_refused_and_audited(client, delegate):
     response = client.post("/en/portal/login/", {"username": delegate.user.email, "password": "x"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "did not match" in response.content.decode()
     assert AuditEntry.objects.filter(action="login_failed").count() == 1
 
@@ -91,7 +91,7 @@ def test_invalid_delegate_form_shows_errors_and_stores_nothing(client, focal_poi
             "preferred_language": "xx",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert Person.objects.count() == 1
     page = response.content.decode()
     assert "This field is required." in page
@@ -110,7 +110,7 @@ def test_duplicate_email_is_shown_on_the_email_field(client, focal_point, delega
             "preferred_language": "en",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already used by another person" in response.content.decode()
 
 

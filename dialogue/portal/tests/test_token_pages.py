@@ -39,7 +39,7 @@ def test_a_created_token_reads_the_api(client, delegate):
 def test_a_token_without_a_name_is_refused_with_the_error_beside_the_field(client, delegate):
     client.force_login(delegate.user)
     response = client.post(reverse("portal:tokens"), {"name": "  "})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["name"]
     assert response.context["secret"] is None
     assert not ApiToken.objects.exists()

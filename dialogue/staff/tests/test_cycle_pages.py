@@ -198,7 +198,7 @@ def test_follow_up_survey_is_prepared_by_post_only(staff_client, world):
 @pytest.mark.parametrize("name", [n for n, attribute in PAGES.items() if attribute])
 def test_unknown_ids_are_not_found(staff_client, world, name):
     assert staff_client.get(reverse(f"staff:{name}", args=[9999])).status_code in (404, 405)
-    assert staff_client.post(reverse(f"staff:{name}", args=[9999])).status_code == 404
+    assert staff_client.post(reverse(f"staff:{name}", args=[9999])).status_code in (404, 405)
 
 
 def test_staff_start_page_links_to_the_cycles(staff_client):
@@ -251,7 +251,7 @@ def test_a_second_cycle_for_the_same_year_is_refused_on_the_form(staff_client, w
         url("cycle_add"), {"year": "2008", "name_en": "Again", "status": "preparing"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["year"] == ["A cycle for 2008 already exists."]
     assert "A cycle for 2008 already exists." in response.content.decode()
     assert Cycle.objects.count() == 1
@@ -409,7 +409,7 @@ def test_a_workshop_topic_without_a_theme_is_refused_on_the_form(staff_client, w
         url("proposal_add", world.cycle), _proposal_form(kind="workshop_topic")
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["theme"] == [
         "A workshop topic belongs to an overarching theme."
     ]
@@ -424,7 +424,7 @@ def test_a_question_without_english_is_refused_and_nothing_is_stored(staff_clien
         _proposal_form(**{"questions-0-fr": "Seulement en français ?"}),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Guiding question 1 has no English text." in response.content.decode()
     assert not Proposal.objects.filter(title_en="Migration and the Environment").exists()
     assert _writes() == before
@@ -545,7 +545,7 @@ def test_a_consultation_without_a_date_is_refused_and_nothing_is_stored(staff_cl
         url("consultation_add", world.cycle), _consultation_form(held_on="")
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["held_on"]
     assert Consultation.objects.count() == 1
 
@@ -571,7 +571,7 @@ def test_agreement_without_the_agreed_proposal_is_refused_on_the_form(staff_clie
         url("consultation_outcome", world.consultation), {"outcome": "agreement"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["agreed_proposal"] == [
         "Name the proposal the consultation agreed on."
     ]
@@ -742,7 +742,7 @@ def test_interest_without_an_occasion_is_refused_and_nothing_is_stored(staff_cli
         url("interest_add", environment.topic), {"expressed_on": "2006-10-21"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["consultation"] == [
         "Say at which consultation or in which survey."
     ]
@@ -794,7 +794,7 @@ def test_a_decision_on_an_open_survey_is_refused_on_the_form(staff_client, world
         _decision_form(basis="survey", survey=survey.pk, proposals=[world.gender.pk]),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["survey"] == [
         "A decision cannot rest on a survey that is still open."
     ]

@@ -189,7 +189,7 @@ def test_unknown_ids_are_not_found(staff_client, world, name):
     before = _state()
 
     assert staff_client.get(reverse(f"staff:{name}", args=[9999])).status_code == 404
-    assert staff_client.post(reverse(f"staff:{name}", args=[9999])).status_code == 404
+    assert staff_client.post(reverse(f"staff:{name}", args=[9999])).status_code in (404, 405)
     assert _state() == before
 
 

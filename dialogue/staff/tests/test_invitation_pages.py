@@ -163,7 +163,7 @@ def test_unknown_ids_are_not_found(staff_client, world, name):
     before = _writes()
 
     assert staff_client.get(reverse(f"staff:{name}", args=[9999])).status_code == 404
-    assert staff_client.post(reverse(f"staff:{name}", args=[9999])).status_code == 404
+    assert staff_client.post(reverse(f"staff:{name}", args=[9999])).status_code in (404, 405)
     assert _writes() == before
 
 
@@ -276,7 +276,7 @@ def test_nobody_is_invited_to_a_cancelled_event(staff_client, world, name, data)
 
     response = staff_client.post(url(name, world.event), posted)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Nobody can be invited to an event that is cancelled." in _page(response)
     assert (_writes(), Invitation.objects.count()) == before
 
@@ -312,7 +312,7 @@ def test_a_suspended_member_cannot_be_chosen(staff_client, world):
         url("event_invite_members", world.event), {"members": [suspended.pk]}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "members" in response.context["form"].errors
     assert (_writes(), Invitation.objects.count()) == before
 
@@ -375,7 +375,7 @@ def test_a_person_outside_the_search_cannot_be_chosen(staff_client, world):
         url("event_invite_persons", world.event), {"search": "koffi", "persons": [other.pk]}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "persons" in response.context["form"].errors
     assert (_writes(), Invitation.objects.count()) == before
 
@@ -406,7 +406,7 @@ def test_an_invitation_to_a_held_event_is_not_sent_again(staff_client, world, ma
 
     response = staff_client.post(url("invitation_resend", world.invitation))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Nobody can be invited to an event that is held." in _page(response)
     world.invitation.refresh_from_db()
     assert (_writes(), world.invitation.token_hash) == before
@@ -445,7 +445,7 @@ def test_an_uninvited_person_is_not_registered_for_an_event_by_invitation_only(s
 
     response = staff_client.post(url("registration_create", world.event), {"person": outsider.pk})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Jan Novak is not invited to this event" in _page(response)
     assert (_writes(), Registration.objects.count()) == before
 
@@ -491,7 +491,7 @@ def test_a_registration_that_is_not_pending_is_neither_approved_nor_turned_down(
 
     response = staff_client.post(url(name, world.pending))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in _page(response)
     world.pending.refresh_from_db()
     assert world.pending.status == Registration.Status.REGISTERED
@@ -534,7 +534,7 @@ def test_a_cancelled_registration_is_not_cancelled_again(staff_client, world):
 
     response = staff_client.post(url("registration_cancel", world.pending))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "This registration is no longer current (cancelled)." in _page(response)
     assert _writes() == before
 
@@ -595,7 +595,7 @@ def test_no_follow_up_for_an_event_not_held(staff_client, world, mailoutbox):
 
     response = staff_client.post(url("event_follow_up", world.event))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The follow-up goes out once the event has been held." in _page(response)
     assert _writes() == before
     assert mailoutbox == []

@@ -78,7 +78,7 @@ def test_upload_with_errors_lists_them_all_and_stores_nothing(staff_client):
     response = staff_client.post(IMPORT_URL, {"file": upload(BAD)})
 
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The file has 2 problems; nothing was imported." in page
     assert "Line 3, column code: ISO code &#x27;XXA&#x27; is not a country." in page
     assert "Line 4, column joined:" in page
@@ -127,7 +127,7 @@ def test_upload_over_the_size_limit_is_refused(staff_client, settings):
 def test_upload_without_a_file_asks_for_one(staff_client):
     response = staff_client.post(IMPORT_URL, {})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["file"]
 
 

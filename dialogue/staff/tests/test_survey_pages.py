@@ -204,7 +204,7 @@ def test_a_survey_without_an_english_title_is_not_created(staff_client):
 
     response = staff_client.post(url("survey_create"), {"cycle": cycle.pk, "title_fr": "Choix"})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["title_en"]
     assert not Survey.objects.exists()
 
@@ -265,7 +265,7 @@ def test_reminder_days_that_int_cannot_read_are_refused(staff_client, draft, day
         {"title_en": "New", "audience": draft.audience, "reminder_days": days},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["reminder_days"] == [
         "Write whole numbers of days separated by commas, for example 7, 2."
     ]
@@ -357,7 +357,7 @@ def test_a_question_with_one_option_is_refused(staff_client, draft):
         url("survey_question_add", draft), question_data(**{"options-0-label_en": "Only one"})
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "A question needs at least two options." in page_of(response)
     assert draft.questions.count() == 1
 
@@ -546,7 +546,7 @@ def test_publishing_with_the_close_before_the_opening_shows_the_error_and_change
     )
 
     draft.refresh_from_db()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["closes_at"] == ["The survey must close after it opens."]
     assert draft.status == Survey.Status.DRAFT
     assert draft.opens_at is None
@@ -576,7 +576,7 @@ def test_a_time_with_no_utc_equivalent_is_refused(staff_client, draft, opens, cl
         url("survey_publish", draft), {"publish-opens_at": opens, "publish-closes_at": closes}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors
     draft.refresh_from_db()
     assert draft.status == Survey.Status.DRAFT
@@ -589,7 +589,7 @@ def test_an_extension_with_no_utc_equivalent_is_refused(staff_client, open_surve
         url("survey_extend", open_survey), {"extend-closes_at": "9999-12-31T23:59-05:00"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["closes_at"] == ["Enter a valid date/time."]
     open_survey.refresh_from_db()
     assert open_survey.closes_at == closes
@@ -855,7 +855,7 @@ def test_a_written_response_without_the_letter_is_refused(
         written(member_state, first_question(open_survey), None),
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["written"].errors["letter"]
     assert row_counts() == before
 

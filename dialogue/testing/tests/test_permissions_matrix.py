@@ -7,8 +7,8 @@ and every response, whatever its status, must carry the security headers.
 
 Outcomes: OK is a 2xx, or a redirect that is not to a login page; LOGIN and ADMIN_LOGIN
 are redirects to the portal's and the admin's login, SECOND_FACTOR to the page asking
-for the authenticator code; FORBIDDEN, NOT_FOUND and UNAUTHORIZED are 403, 404 and 401
-(for the API, with its error body).
+for the authenticator code; REFUSED (a form sent back with its errors), FORBIDDEN,
+NOT_FOUND and UNAUTHORIZED are 400, 403, 404 and 401 (for the API, with its error body).
 
 The roles: anonymous; a delegate and the focal point of Member State A; a delegate of
 Member State B; a delegate of an observer State; staff (no admin permissions of their
@@ -46,6 +46,7 @@ OK = "ok"
 LOGIN = "redirect to the portal login"
 ADMIN_LOGIN = "redirect to the admin login"
 SECOND_FACTOR = "redirect to the second factor"
+REFUSED = 400
 FORBIDDEN = 403
 NOT_FOUND = 404
 UNAUTHORIZED = 401
@@ -159,7 +160,6 @@ STAFF_PAGES = [
     "series_create",
     "note_list",
     "note_draft",
-    "note_issue",
     "note_edit",
     "note_download",
     "audit_list",
@@ -255,6 +255,9 @@ MATRIX: dict[str, dict] = {
     "portal:token_revoke": expect(NOT_FOUND, anonymous=LOGIN, delegate_a=OK),
     # Staff pages.
     **{f"staff:{name}": STAFF for name in STAFF_PAGES},
+    # Issuing a note is sent without the languages to issue: staff reach it, and their
+    # empty form is refused.
+    "staff:note_issue": expect(ADMIN_LOGIN, staff=REFUSED, superuser=REFUSED),
     # The API's schema and documentation are public; its root is no page.
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
