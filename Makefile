@@ -226,13 +226,17 @@ check-fuzz: install-test compilemessages
 # --- the long runs -----------------------------------------------------------
 
 # What is too long for every change: the crash test with 10,000 acknowledged submissions
-# and at least 50 kills landing mid-request on each database, on PostgreSQL with a backup
-# a minute for at least ten minutes, each restored and checked; then every fuzzer for ten
-# minutes.
+# and at least 50 kills landing mid-request on each database; on PostgreSQL once with the
+# database itself stopped (immediate mode) every 10 seconds as well, and once with a
+# backup a minute for at least ten minutes, each restored and checked; then every fuzzer
+# for ten minutes.
 NIGHTLY_CRASH_ARGS ?= --ballots 10000 --kill-every 2 --min-kills-mid-request 50 --time-limit 3600
 nightly: install-test compilemessages
 	@echo "==> Crash test on SQLite"
 	$(TEST_ENV) -u DATABASE_URL $(BIN)/python tools/crashtest.py --db sqlite $(NIGHTLY_CRASH_ARGS)
+	@echo "==> Crash test on PostgreSQL, the database stopped every 10 s as well"
+	$(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/python tools/crashtest.py \
+		--db postgres $(NIGHTLY_CRASH_ARGS) --pg-immediate-every 10 --pg-data auto
 	@echo "==> Crash test on PostgreSQL, with a backup a minute"
 	$(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/python tools/crashtest.py \
 		--db postgres $(NIGHTLY_CRASH_ARGS) --backup-every 60 --min-backups 10

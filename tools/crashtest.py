@@ -439,6 +439,15 @@ class Server:
                 time.sleep(0.05)
         return False
 
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of the server's log, as the reason it did not start (the work
+        directory holding the log is deleted when the run ends)."""
+        try:
+            text = Path(self.log).read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            return f"(no log: {error})"
+        return "\n".join(text.splitlines()[-lines:])
+
     def kill(self) -> None:
         """SIGKILL to the whole process group, the master and its workers at once."""
         if self.process is None:
@@ -911,7 +920,7 @@ def run(config: Config, template: Template | None = None) -> Report:
         _say(config, f"serving on 127.0.0.1:{server.port}; {len(clients)} clients start")
         server.start()
         if not server.wait_ready():
-            raise RuntimeError(f"gunicorn did not start; see {server.log}")
+            raise RuntimeError(f"gunicorn did not start:\n{server.log_tail()}")
         for client in clients:
             client.start()
         if stopper is not None:
@@ -948,7 +957,7 @@ def run(config: Config, template: Template | None = None) -> Report:
             down = time.monotonic()
             server.start()
             if not server.wait_ready():
-                raise RuntimeError(f"gunicorn did not restart; see {server.log}")
+                raise RuntimeError(f"gunicorn did not restart:\n{server.log_tail()}")
             report.restarts += 1
             report.restart_seconds_max = max(report.restart_seconds_max, time.monotonic() - down)
             _say(
