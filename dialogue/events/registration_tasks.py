@@ -166,6 +166,9 @@ def send_invitations(invitation_ids: list[int]) -> int:
                     kind=Message.Kind.EVENT_INVITATION,
                     about=invitation.event,
                     language=person.preferred_language,
+                    personal_links=[invitation_link(token, person.preferred_language)]
+                    if token
+                    else [],
                 )
         queued += len(people)
     return queued

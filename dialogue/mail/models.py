@@ -39,6 +39,15 @@ class Message(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("text"))
     html_body = models.TextField(_("HTML version"), blank=True)
+    personal_links = models.TextField(
+        _("personal links"),
+        blank=True,
+        help_text=_(
+            "Links in the text that act as a credential (an invitation, a password link), "
+            "one per line; they are removed from the stored text once the e-mail is sent "
+            "or cancelled."
+        ),
+    )
     language = models.CharField(_("language"), max_length=10, blank=True)
     about_type = models.CharField(_("about (type)"), max_length=100, blank=True)
     about_id = models.CharField(_("about (id)"), max_length=64, blank=True)

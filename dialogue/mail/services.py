@@ -9,6 +9,7 @@ server's acceptance and our record of it cannot be one transaction.
 """
 
 import datetime
+import html
 import logging
 import smtplib
 from collections.abc import Iterable, Sequence
@@ -89,6 +90,7 @@ def queue(
     html_body: str = "",
     attachments: Iterable[tuple[str, bytes | str, str]] = (),
     from_email: str = "",
+    personal_links: Sequence[str] = (),
     now: datetime.datetime | None = None,
 ) -> Message:
     """Store an e-mail in the caller's transaction and deliver it once that commits.
@@ -97,12 +99,17 @@ def queue(
     (the task worker retries it, the sweep catches a lost task). The subject and the
     recipients' names are made single-line, so no text can add a header; an address
     that is not one is refused. `attachments` are (file name, content, type).
+
+    `personal_links` are links of the text that work as a credential: they are kept
+    until the message is sent or cancelled, then removed from the stored text, so that
+    the outbox, its backups and anyone reading the database cannot use them.
     """
     if kind not in Message.Kind.values:
         raise DomainError(_("Unknown kind of e-mail."), field="kind", code="bad_kind")
     recipients = [_recipient(recipient) for recipient in to]
     if not recipients:
         raise DomainError(_("An e-mail needs a recipient."), field="to", code="no_recipient")
+    links = _personal_links(personal_links, body, html_body)
     now = now or clock.now()
     message = Message.objects.create(
         kind=kind,
@@ -111,6 +118,7 @@ def queue(
         subject=one_line(subject)[:255],
         body=body,
         html_body=html_body,
+        personal_links="\n".join(links),
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
         about_type=about._meta.label_lower if about is not None else "",
         about_id=str(about.pk)[:64] if about is not None else "",
@@ -133,7 +141,12 @@ def queue(
 
 
 def queue_email(
-    email: EmailMessage, *, kind: str, about: models.Model | None = None, language: str = ""
+    email: EmailMessage,
+    *,
+    kind: str,
+    about: models.Model | None = None,
+    language: str = "",
+    personal_links: Sequence[str] = (),
 ) -> Message:
     """Queue a built EmailMessage (text, an HTML alternative, attachments) as `queue` does.
 
@@ -141,7 +154,7 @@ def queue_email(
     """
     if email.cc or email.bcc:
         raise DomainError(_("Copies are not kept for queued e-mail."), code="copies")
-    html = [
+    html_versions = [
         content for content, type_ in getattr(email, "alternatives", []) if type_ == "text/html"
     ]
     attachments = []
@@ -156,10 +169,43 @@ def queue_email(
         kind=kind,
         about=about,
         language=language,
-        html_body=html[0] if html else "",
+        html_body=html_versions[0] if html_versions else "",
         attachments=attachments,
         from_email=email.from_email or "",
+        personal_links=personal_links,
     )
+
+
+def _written(link: str) -> tuple[str, ...]:
+    """The ways a link appears in a text: as is, and escaped for HTML."""
+    return tuple(dict.fromkeys((link, html.escape(link))))
+
+
+def _personal_links(links: Sequence[str], body: str, html_body: str) -> list[str]:
+    found = []
+    for link in links:
+        if not isinstance(link, str) or "\n" in link or not link.strip():
+            raise DomainError(_("A personal link is one line of text."), code="bad_link")
+        if not any(form in text for form in _written(link) for text in (body, html_body)):
+            raise DomainError(_("A personal link must appear in the text."), code="bad_link")
+        found.append(link)
+    return found
+
+
+def _without_personal_links(message: Message) -> dict[str, str]:
+    """The stored text of `message` with its personal links replaced by a note saying so
+    (in the message's language), as field values to save."""
+    links = [link for link in message.personal_links.splitlines() if link]
+    if not links:
+        return {}
+    with translation.override(message.language or settings.LANGUAGE_CODE):
+        note = _("[personal link, removed once sent]")
+    body, html_body = message.body, message.html_body
+    for link in sorted(links, key=len, reverse=True):
+        for form in _written(link):
+            body = body.replace(form, note)
+            html_body = html_body.replace(form, html.escape(note))
+    return {"body": body, "html_body": html_body, "personal_links": ""}
 
 
 def _email(message: Message) -> EmailMultiAlternatives:
@@ -209,7 +255,12 @@ def deliver(message_id: int, *, now: datetime.datetime | None = None) -> str:
         return _record_failure(message, error, now)
     Message.objects.filter(
         pk=message.pk, status__in=[Message.Status.SENDING, Message.Status.QUEUED]
-    ).update(status=Message.Status.SENT, sent_at=clock.now(), next_attempt_at=None)
+    ).update(
+        status=Message.Status.SENT,
+        sent_at=clock.now(),
+        next_attempt_at=None,
+        **_without_personal_links(message),
+    )
     return Message.Status.SENT
 
 
@@ -323,7 +374,10 @@ def message_cancel(*, actor, message: Message) -> Message:
     before = audit.snapshot(message, AUDITED_FIELDS)
     message.status = Message.Status.CANCELLED
     message.next_attempt_at = None
-    message.save(update_fields=AUDITED_FIELDS)
+    redacted = _without_personal_links(message)
+    for field, value in redacted.items():
+        setattr(message, field, value)
+    message.save(update_fields=[*AUDITED_FIELDS, *redacted])
     audit.record(
         actor=actor,
         action=AuditEntry.Action.UPDATE,

@@ -36,9 +36,10 @@ def send_account_invitation(user_id: int) -> None:
     person = getattr(user, "person", None)
     language = person.preferred_language if person else settings.LANGUAGE_CODE
     with translation.override(language):
+        link = account_invitation_link(user)
         context = {
             "person": person,
-            "link": account_invitation_link(user),
+            "link": link,
             "dialogue_name": settings.DIALOGUE_NAME,
             "organization_name": settings.ORGANIZATION_NAME,
         }
@@ -51,4 +52,5 @@ def send_account_invitation(user_id: int) -> None:
         kind=Message.Kind.ACCOUNT_INVITATION,
         about=person or user,
         language=language,
+        personal_links=[link],
     )

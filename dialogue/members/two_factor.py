@@ -145,6 +145,7 @@ def enrolment_link_send(*, user, link: Callable[[str], str]) -> Message | None:
     if recent.exists():
         return None
     minutes = int(ENROLMENT_LINK_AGE.total_seconds() // 60)
+    address = link(enrolment_link_token(device))
     body = _(
         "Someone, probably you, has logged in to the Dialogue staff account %(account)s "
         "with its password. Staff accounts also need an authenticator app. To set one up, "
@@ -154,7 +155,7 @@ def enrolment_link_send(*, user, link: Callable[[str], str]) -> Message | None:
     ) % {
         "account": user.get_username(),
         "minutes": minutes,
-        "link": link(enrolment_link_token(device)),
+        "link": address,
     }
     message = mail.queue(
         to=[user.email],
@@ -162,6 +163,7 @@ def enrolment_link_send(*, user, link: Callable[[str], str]) -> Message | None:
         body=body,
         kind=Message.Kind.SECOND_FACTOR,
         about=device,
+        personal_links=[address],
     )
     audit.record(
         actor=user,
