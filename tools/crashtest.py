@@ -456,6 +456,22 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.process = None
+        self._wait_until_port_free()
+
+    def _wait_until_port_free(self, timeout: float = 60.0) -> None:
+        """A killed worker leaves only once the kernel lets it (a worker in the middle
+        of an fsync on a busy disk waits for it), and until then it holds the listening
+        socket: a server started meanwhile finds its port in use and gives up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(self.address)
+                except OSError:
+                    time.sleep(0.05)
+                    continue
+                return
 
     def stop(self) -> None:
         """A normal stop (SIGTERM), then SIGKILL if it takes too long."""
