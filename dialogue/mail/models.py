@@ -21,6 +21,7 @@ class Message(models.Model):
         FOLLOW_UP = "follow_up", _("Event follow-up")
         ACCOUNT_INVITATION = "account_invitation", _("Account invitation")
         SECOND_FACTOR = "second_factor", _("Second factor set-up")
+        PASSWORD_RESET = "password_reset", _("Password reset")
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):

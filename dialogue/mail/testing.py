@@ -7,7 +7,10 @@ code under test ends without an error (at once outside one), which is when it co
 in production; e-mail queued in a rolled-back transaction is gone with its rows.
 """
 
+import smtplib
+
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from dialogue.mail import services
@@ -49,3 +52,10 @@ def _mail_leaves_when_the_code_under_test_commits(monkeypatch):
 def real_commits(monkeypatch):
     """Deliver through `transaction.on_commit` itself (use with `transactional_db`)."""
     monkeypatch.setattr(services, "_after_commit", PRODUCTION_AFTER_COMMIT)
+
+
+class RefusingBackend(BaseEmailBackend):
+    """A mail backend whose server refuses every message, as an SMTP server that is down."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")

@@ -13,6 +13,8 @@ from dialogue.core.actors import SYSTEM, has_staff_rights, require_staff
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
+from dialogue.mail import services as mail
+from dialogue.mail.models import Message
 from dialogue.members import exports, rules
 from dialogue.members.imports import (
     COLUMNS,
@@ -474,6 +476,38 @@ def person_set_time_zone(*, actor, person: Person, time_zone: str) -> Person:
     before = audit.snapshot(person, ("time_zone",))
     person.time_zone = time_zone
     return save_audited(person, actor=actor, fields=("time_zone",), before=before)
+
+
+PASSWORD_RESET_INTERVAL = datetime.timedelta(minutes=2)
+
+
+@transaction.atomic
+def password_reset_mail(
+    *, user: User, subject: str, body: str, link: str, language: str = ""
+) -> bool:
+    """Queue the e-mail with the link to choose a new password of `user`; the outbox sends
+    it (retrying on failure) and keeps the link only until it is sent. Queues nothing, and
+    returns False, when one was queued for the account within PASSWORD_RESET_INTERVAL, so
+    that the form cannot be used to flood a mailbox."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    recent = Message.objects.filter(
+        kind=Message.Kind.PASSWORD_RESET,
+        about_type=user._meta.label_lower,
+        about_id=str(user.pk),
+        created_at__gt=clock.now() - PASSWORD_RESET_INTERVAL,
+    )
+    if recent.exists():
+        return False
+    mail.queue(
+        to=[user.email],
+        subject=subject,
+        body=body,
+        kind=Message.Kind.PASSWORD_RESET,
+        about=user,
+        language=language,
+        personal_links=[link],
+    )
+    return True
 
 
 def account_password_changed(*, user: User, how: str) -> None:

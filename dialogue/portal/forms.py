@@ -3,8 +3,13 @@
 import zoneinfo
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.template import loader
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.members import services as member_services
 from dialogue.members.models import Language, Person
 
 
@@ -41,3 +46,30 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Deadlines are shown in Geneva time and in this time zone."),
     )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Asks for the address of an account; the link to choose a new password leaves
+    through the outbox (retried, visible to staff, the link not kept once sent)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        path = reverse(
+            "portal:password_set", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        member_services.password_reset_mail(
+            user=context["user"],
+            subject=subject,
+            body=body,
+            link=f"{context['protocol']}://{context['domain']}{path}",
+            language=translation.get_language() or "",
+        )

@@ -24,7 +24,7 @@ from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.pages import REFUSED, RefusedFormStatus, render
 from dialogue.members import selectors, services, two_factor
 from dialogue.members.models import Person
-from dialogue.portal.forms import DelegateForm, ProfileForm
+from dialogue.portal.forms import DelegateForm, PasswordResetForm, ProfileForm
 from dialogue.surveys import selectors as survey_selectors
 
 
@@ -244,6 +244,7 @@ class PasswordResetView(RefusedFormStatus, auth_views.PasswordResetView):
     """Send a single-use link to choose a new password; links always use SITE_URL."""
 
     template_name = "portal/password_reset.html"
+    form_class = PasswordResetForm
     subject_template_name = "members/email/password_reset_subject.txt"
     email_template_name = "members/email/password_reset_body.txt"
     success_url = reverse_lazy("portal:password_reset_sent")

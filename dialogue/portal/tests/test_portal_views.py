@@ -1,9 +1,12 @@
+import datetime
 import re
 
 import pytest
 from django.core import mail
 
+from dialogue.core import clock
 from dialogue.core.models import AuditEntry
+from dialogue.mail.models import Message
 from dialogue.members.models import Person
 from dialogue.members.tests.factories import MemberFactory, PersonFactory
 
@@ -248,3 +251,39 @@ def test_password_change_is_audited(client, delegate):
     )
     assert response.status_code == 302
     assert AuditEntry.objects.filter(note="changed in the portal", actor=delegate.user).exists()
+
+
+def test_a_password_reset_link_leaves_through_the_outbox_and_is_not_kept(client, delegate):
+    response = client.post("/en/portal/password/reset/", {"email": delegate.email})
+
+    assert response.status_code == 302
+    (sent,) = mail.outbox
+    link = re.search(r"https?://\S+/password/set/\S+", sent.body).group(0)
+    message = Message.objects.get(kind=Message.Kind.PASSWORD_RESET)
+    assert (message.status, message.to) == ("sent", delegate.email)
+    assert link not in message.body
+    assert "[personal link, removed once sent]" in message.body
+
+
+def test_password_reset_requests_for_one_account_send_one_e_mail_every_two_minutes(
+    client, delegate, at
+):
+    start = clock.now()
+    for _attempt in range(5):
+        response = client.post("/en/portal/password/reset/", {"email": delegate.email})
+        assert response["Location"].endswith("/portal/password/reset/sent/")
+    at(start + datetime.timedelta(minutes=2, seconds=1))
+    client.post("/en/portal/password/reset/", {"email": delegate.email})
+
+    assert len(mail.outbox) == 2
+    assert Message.objects.filter(kind=Message.Kind.PASSWORD_RESET).count() == 2
+
+
+def test_a_password_reset_that_fails_to_send_is_kept_for_a_retry(client, delegate, settings):
+    settings.EMAIL_BACKEND = "dialogue.mail.testing.RefusingBackend"
+    client.post("/en/portal/password/reset/", {"email": delegate.email})
+
+    message = Message.objects.get(kind=Message.Kind.PASSWORD_RESET)
+    assert message.status == "queued"
+    assert message.next_attempt_at is not None
+    assert "/password/set/" in message.body
