@@ -228,18 +228,25 @@ check-fuzz: install-test compilemessages
 # What is too long for every change: the crash test with 10,000 acknowledged submissions
 # and at least 50 kills landing mid-request on each database; on PostgreSQL once with the
 # database itself stopped (immediate mode) every 10 seconds as well, and once with a
-# backup a minute for at least ten minutes, each restored and checked; then every fuzzer
-# for ten minutes.
+# backup a minute for at least ten minutes, each restored and checked; a run that stops at
+# its time limit short of these fails. Then the negative control (a build answering
+# before it commits) must be caught in 3 runs of 3, and every fuzzer runs ten minutes.
 NIGHTLY_CRASH_ARGS ?= --ballots 10000 --kill-every 2 --min-kills-mid-request 50 --time-limit 3600
 nightly: install-test compilemessages
 	@echo "==> Crash test on SQLite"
 	$(TEST_ENV) -u DATABASE_URL $(BIN)/python tools/crashtest.py --db sqlite $(NIGHTLY_CRASH_ARGS)
 	@echo "==> Crash test on PostgreSQL, the database stopped every 10 s as well"
 	$(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/python tools/crashtest.py \
-		--db postgres $(NIGHTLY_CRASH_ARGS) --pg-immediate-every 10 --pg-data auto
+		--db postgres $(NIGHTLY_CRASH_ARGS) --pg-immediate-every 10 --pg-data auto \
+		--max-pg-recovery 10
 	@echo "==> Crash test on PostgreSQL, with a backup a minute"
 	$(TEST_ENV) PYTHON=$(BIN)/python bash tools/with-postgres $(BIN)/python tools/crashtest.py \
 		--db postgres $(NIGHTLY_CRASH_ARGS) --backup-every 60 --min-backups 10
+	@echo "==> Negative control: a build that answers before it commits is caught, 3 runs of 3"
+	@for run in 1 2 3; do \
+		$(TEST_ENV) -u DATABASE_URL $(BIN)/python tools/crashtest.py --db sqlite --broken \
+			--ballots 100 --clients 4 --kill-every 1.5 --min-kills 3 --time-limit 300 || exit 1; \
+	done
 	@$(MAKE) fuzz
 
 # --- benchmarks -------------------------------------------------------------

@@ -98,6 +98,7 @@ class Config:
     min_backups: int = 0
     pg_immediate_every: float = 0.0
     pg_data: str | None = None
+    max_pg_recovery: float = 0.0
     broken: bool = False
     broken_delay: float = 0.3
     time_limit: float = 600.0
@@ -1312,6 +1313,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--min-backups", type=int, default=0, help="go on until this many backups")
     parser.add_argument("--pg-immediate-every", type=float, default=0.0)
     parser.add_argument("--pg-data", help="the cluster's data directory, or auto")
+    parser.add_argument(
+        "--max-pg-recovery",
+        type=float,
+        default=0.0,
+        help="fail when PostgreSQL takes longer than this to recover from a stop (seconds)",
+    )
     parser.add_argument("--broken", action="store_true", help="answer before commit (control)")
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--workdir", type=Path, help="keep the logs and ack log here")
@@ -1344,7 +1351,30 @@ def main(argv: list[str] | None = None) -> int:
     print(report.summary())  # noqa: T201
     if config.broken:
         return 0 if report.lost > 0 else 1
-    return 0 if report.ok else 1
+    missed = targets_missed(config, report)
+    for target in missed:
+        print(f"  target missed: {target}")  # noqa: T201
+    return 0 if report.ok and not missed else 1
+
+
+def targets_missed(config: Config, report: Report) -> list[str]:
+    """What the run was asked to reach and did not, when the time limit stopped it first:
+    a run that lost nothing but did less than asked proves less than asked."""
+    wanted = [
+        ("acknowledged submissions", report.acknowledged, config.ballots),
+        ("kills", report.kills, config.min_kills),
+        ("kills landing mid-request", report.kills_mid_request, config.min_kills_mid_request),
+        ("backups restored and verified", report.backups_restored, config.min_backups),
+    ]
+    missed = [f"{name} {done:,} of {asked:,}" for name, done, asked in wanted if done < asked]
+    if config.pg_immediate_every > 0 and report.pg_immediate_stops == 0:
+        missed.append("PostgreSQL was never stopped")
+    if 0 < config.max_pg_recovery < report.pg_recovery_seconds_max:
+        missed.append(
+            f"PostgreSQL took {report.pg_recovery_seconds_max:.1f} s to recover "
+            f"(at most {config.max_pg_recovery:g} s)"
+        )
+    return missed
 
 
 if __name__ == "__main__":

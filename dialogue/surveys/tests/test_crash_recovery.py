@@ -170,3 +170,44 @@ def test_the_backup_check_sees_a_submission_acknowledged_before_but_missing(
         config, claimed, workdir / "acks.jsonl", workdir / "intents.json"
     )
     assert found["lost"] >= 1
+
+
+def test_a_run_stopped_by_its_time_limit_short_of_its_targets_fails():
+    config = crashtest.Config(
+        db="postgres",
+        ballots=10_000,
+        min_kills=50,
+        min_kills_mid_request=50,
+        min_backups=10,
+        pg_immediate_every=10,
+        max_pg_recovery=10,
+    )
+    short = crashtest.Report(
+        db="postgres",
+        acknowledged=9_999,
+        kills=50,
+        kills_mid_request=49,
+        backups_restored=10,
+        pg_immediate_stops=12,
+        pg_recovery_seconds_max=10.5,
+    )
+    complete = crashtest.Report(
+        db="postgres",
+        acknowledged=10_000,
+        kills=51,
+        kills_mid_request=50,
+        backups_restored=10,
+        pg_immediate_stops=12,
+        pg_recovery_seconds_max=4.9,
+    )
+
+    assert crashtest.targets_missed(config, short) == [
+        "acknowledged submissions 9,999 of 10,000",
+        "kills landing mid-request 49 of 50",
+        "PostgreSQL took 10.5 s to recover (at most 10 s)",
+    ]
+    assert crashtest.targets_missed(config, complete) == []
+    never_stopped = crashtest.Report(db="postgres", acknowledged=10_000, kills=50)
+    assert "PostgreSQL was never stopped" in crashtest.targets_missed(
+        crashtest.Config(db="postgres", pg_immediate_every=10), never_stopped
+    )
