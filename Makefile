@@ -175,13 +175,13 @@ check-deploy: install
 test-sqlite: install-test compilemessages
 	@echo "==> Test suite on SQLite"
 	@start=$$SECONDS; \
-	status=0; $(TEST_ENV) -u DATABASE_URL DIALOGUE_REQUIRE_BROWSER=1 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	status=0; $(TEST_ENV) -u DATABASE_URL HYPOTHESIS_PROFILE=ci DIALOGUE_REQUIRE_BROWSER=1 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	echo "SQLite run: $$((SECONDS - start)) s"; exit $$status
 
 test-postgres: install-test compilemessages
 	@echo "==> Test suite on PostgreSQL"
 	@start=$$SECONDS; \
-	status=0; $(TEST_ENV) PYTHON=$(BIN)/python DIALOGUE_REQUIRE_BROWSER=1 bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	status=0; $(TEST_ENV) PYTHON=$(BIN)/python HYPOTHESIS_PROFILE=ci DIALOGUE_REQUIRE_BROWSER=1 bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	echo "PostgreSQL run: $$((SECONDS - start)) s"; exit $$status
 
 # --- fuzzing ----------------------------------------------------------------

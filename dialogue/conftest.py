@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -10,11 +12,13 @@ from dialogue.members.tests.factories import (
     StaffUserFactory,
 )
 
+# Property tests try 1,000 examples each in `make test` (RELIABILITY S9), 50 while
+# working on the code: HYPOTHESIS_PROFILE=ci or dev (the default).
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
-settings.load_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def pytest_configure(config):

@@ -17,7 +17,7 @@ FIELDS = (
 )
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.fixed_dictionaries({name: st.text(max_size=300) for name in FIELDS}))
 def test_any_delegate_form_input_is_accepted_or_refused_never_a_server_error(
     client, focal_point, values

@@ -801,7 +801,6 @@ def test_a_time_given_in_another_zone_is_recorded_as_the_same_instant(delegate, 
 
 
 @settings(
-    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
