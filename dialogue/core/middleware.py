@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dialogue.core import clock
@@ -158,3 +159,53 @@ class SessionExpiryMiddleware:
         request.session_end_reason = reason
         logout(request)
         request.user = AnonymousUser()
+
+
+API_PREFIX = "/api/"
+
+
+def body_limit(request) -> int:
+    """The largest request body accepted from this requester: staff may upload files (the
+    largest of the upload limits, plus 1 MB for the other fields); everyone else sends
+    forms of text (DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+    forms = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        uploads = max(
+            int(getattr(settings, name, 0))
+            for name in ("DOCUMENT_MAX_BYTES", "LETTER_MAX_BYTES", "MEMBER_IMPORT_MAX_BYTES")
+        )
+        return max(forms, uploads + 1024 * 1024)
+    return forms
+
+
+class BodyLimitMiddleware:
+    """Refuse with 413 a request whose declared body is over `body_limit`, before anything
+    reads it: Django parses a form (and writes its files to disk) as soon as anything
+    asks for request.POST, the CSRF check included, whoever sends it. Django never reads
+    more than the declared Content-Length, and nothing of a body declared without one.
+
+    The API is left to its own guard, which refuses by the same header in the API's
+    error format (dialogue.api.api.guard_request)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) and not request.path.startswith(
+            API_PREFIX
+        ):
+            limit = body_limit(request)
+            if declared > limit:
+                return _too_large(request, limit)
+        return self.get_response(request)
+
+
+def _too_large(request, limit: int):
+    response = render(request, "413.html", {"limit_mb": limit // (1024 * 1024)}, status=413)
+    response["Connection"] = "close"
+    return response

@@ -488,7 +488,8 @@ def password_reset_mail(
     """Queue the e-mail with the link to choose a new password of `user`; the outbox sends
     it (retrying on failure) and keeps the link only until it is sent. Queues nothing, and
     returns False, when one was queued for the account within PASSWORD_RESET_INTERVAL, so
-    that the form cannot be used to flood a mailbox."""
+    that the form cannot be used to flood a mailbox. Audited on the account, by the
+    platform (the person asking is not logged in)."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     recent = Message.objects.filter(
         kind=Message.Kind.PASSWORD_RESET,
@@ -506,6 +507,12 @@ def password_reset_mail(
         about=user,
         language=language,
         personal_links=[link],
+    )
+    audit.record(
+        actor=SYSTEM,
+        action=AuditEntry.Action.UPDATE,
+        obj=user,
+        note="password reset: a link was e-mailed on request",
     )
     return True
 

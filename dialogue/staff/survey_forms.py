@@ -5,6 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,6 @@ from dialogue.surveys import rules, selectors
 from dialogue.surveys.models import Question, Survey
 
 GENEVA = zoneinfo.ZoneInfo("Europe/Zurich")
-LETTER_MAX_BYTES = 10 * 1024 * 1024
 # The first bytes of the files accepted as a scanned letter, and the extension they get.
 LETTER_SIGNATURES = (
     (b"%PDF-", "pdf"),
@@ -291,7 +291,7 @@ class WrittenResponseForm(forms.Form):
 
     def clean_letter(self):
         upload = self.cleaned_data["letter"]
-        if upload.size > LETTER_MAX_BYTES:
+        if upload.size > settings.LETTER_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is too large (%(size)d bytes); the limit is 10 MB."),
                 params={"size": upload.size},

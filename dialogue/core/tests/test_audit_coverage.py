@@ -1094,6 +1094,19 @@ def _():
     )
 
 
+@case("dialogue.members.services.password_reset_mail")
+def _():
+    delegate = PersonFactory(with_account=True)
+    from dialogue.members import services
+
+    return SYSTEM, lambda: services.password_reset_mail(
+        user=delegate.user,
+        subject="New password",
+        body="Open https://dialogue.example.org/en/portal/password/set/MQ/token/",
+        link="https://dialogue.example.org/en/portal/password/set/MQ/token/",
+    )
+
+
 @case("dialogue.members.services.record_export")
 def _():
     staff = _staff()
