@@ -243,6 +243,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_link_token() -> str:
+    """A new personal link token: 256 random bits from the operating system's secure
+    source, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
 def invitation_for_token(token: str, event: Event | None = None) -> Invitation | None:
     """The personal invitation a link token opens, for `event` only if one is given.
 
@@ -438,7 +444,7 @@ def invitation_mark_sent(
     token = ""
     note = ""
     if invitation.person_id:
-        token = secrets.token_urlsafe(32)
+        token = new_link_token()
         invitation.token_hash = _token_hash(token)
         note = "new personal link"
     invitation.sent_at = now or clock.now()

@@ -1,6 +1,7 @@
 """S5: a forged request changes nothing. Every URL of the portal, the staff pages, the
 admin and the language switch, sent a POST, and every unsafe API operation sent with the
-browser session, without a CSRF token or with the token of another session, is refused
+browser session, without a CSRF token, with the token of another session, or over HTTPS
+with the session's own token but from another site (its Origin or Referer), is refused
 with 403, and no table gains or loses a row. A log-in form posted from elsewhere logs
 nobody in.
 """
@@ -57,10 +58,11 @@ def _forged(route: urlmap.Route, world, token: str | None) -> urlmap.Sample:
     return urlmap.Sample("POST", request.path, data)
 
 
-def _send(client: Client, request: urlmap.Sample, token: str | None):
+def _send(client: Client, request: urlmap.Sample, token: str | None, **extra):
     if request.method == "POST" and not request.content_type:
-        return client.post(request.path, request.data)
-    extra = {"HTTP_X_CSRFTOKEN": token} if token else {}
+        return client.post(request.path, request.data, **extra)
+    if token:
+        extra["HTTP_X_CSRFTOKEN"] = token
     return client.generic(
         request.method,
         request.path,
@@ -101,6 +103,56 @@ def test_forged_requests_are_refused_and_change_nothing(world, db, token):
     assert len(routes) > 200
     assert not accepted, "forged requests not refused:\n" + "\n".join(accepted)
     assert not changed, f"rows changed by forged requests: {changed}"
+
+
+FOREIGN_SITE = "https://evil.example"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"HTTP_ORIGIN": FOREIGN_SITE},
+        {"HTTP_REFERER": f"{FOREIGN_SITE}/dialogue-look-alike/"},
+        {"HTTP_ORIGIN": "null"},
+    ],
+    ids=["origin", "referer", "opaque origin"],
+)
+def test_requests_from_another_site_are_refused_even_with_the_sessions_own_token(world, db, header):
+    """Over HTTPS the check also wants the request to come from the site itself: a page
+    elsewhere that learnt a token still cannot use it."""
+    victims = {
+        "superuser": _browser(world.superuser),
+        "focal_point_a": _browser(world.users["focal_point_a"]),
+    }
+    routes = _forgeable_routes()
+    before = _row_counts()
+    accepted = []
+    for route in routes:
+        for who, client in victims.items():
+            own = client.cookies[settings.CSRF_COOKIE_NAME].value
+            request = _forged(route, world, own)
+            response = _send(client, request, own, secure=True, **header)
+            if response.status_code != 403:
+                accepted.append(f"{route.key} {request.path} as {who}: {response.status_code}")
+    after = _row_counts()
+    changed = {
+        label: (before[label], after[label]) for label in before if before[label] != after[label]
+    }
+    assert len(routes) > 200
+    assert not accepted, "requests from another site not refused:\n" + "\n".join(accepted)
+    assert not changed, f"rows changed by requests from another site: {changed}"
+
+
+def test_a_request_from_the_site_itself_over_https_gets_past_the_check(world, db):
+    client = _browser(world.superuser)
+    own = client.cookies[settings.CSRF_COOKIE_NAME].value
+    data = {"csrfmiddlewaretoken": own, "name_en": ""}
+    path = reverse("staff:series_create")
+
+    by_origin = client.post(path, data, secure=True, HTTP_ORIGIN="https://testserver")
+    by_referer = client.post(path, data, secure=True, HTTP_REFERER="https://testserver/en/staff/")
+
+    assert (by_origin.status_code, by_referer.status_code) == (400, 400)
 
 
 def test_the_same_requests_with_the_sessions_own_token_get_past_the_csrf_check(world, db):
