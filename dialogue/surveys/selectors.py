@@ -1,6 +1,7 @@
 """Reads of the surveys app: who may answer, who did, and the results."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +11,15 @@ from django.utils import timezone
 
 from dialogue.core import clock
 from dialogue.members.models import Member, Person, Region
-from dialogue.surveys import counting
-from dialogue.surveys.models import Answer, Question, Response, Survey, Weight
+from dialogue.surveys import counting, verification
+from dialogue.surveys.models import (
+    Answer,
+    Question,
+    Response,
+    ResponseVersion,
+    Survey,
+    Weight,
+)
 
 
 def eligible_members(survey: Survey) -> QuerySet[Member]:
@@ -250,3 +258,32 @@ def results_visible_to(survey: Survey, user) -> bool:
     if getattr(user, "is_authenticated", False) and user.is_staff:
         return True
     return survey.status == Survey.Status.RESULTS_PUBLISHED
+
+
+def survey_history(survey: Survey):
+    """Each delegation's stored versions of its response to `survey`, in stored order,
+    with its current response (None if it has none), as (member code, links, current)."""
+    codes = dict(Member.objects.values_list("pk", "code"))
+    links = defaultdict(list)
+    for row in ResponseVersion.objects.filter(survey=survey).order_by("member_id", "version", "id"):
+        links[row.member_id].append(
+            verification.Link(
+                row.version, row.content, row.receipt, row.submitted_at, row.fingerprint
+            )
+        )
+    currents = {}
+    for response in Response.objects.filter(survey=survey).prefetch_related("answers"):
+        chosen = defaultdict(list)
+        for answer in sorted(response.answers.all(), key=lambda a: (a.question_id, a.rank)):
+            chosen[str(answer.question_id)].append(answer.option_id)
+        currents[response.member_id] = verification.Current(
+            response.version, response.receipt, response.fingerprint, dict(chosen), response.comment
+        )
+    for member_id in sorted(set(links) | set(currents), key=lambda pk: codes[pk]):
+        yield codes[member_id], links.get(member_id, []), currents.get(member_id)
+
+
+def history_problems(survey: Survey) -> dict[str, list[str]]:
+    """Each delegation whose stored history of `survey` does not recompute, with what is
+    wrong (see dialogue.surveys.verification); empty when all of it is as written."""
+    return verification.problems(survey.pk, survey_history(survey))

@@ -2,8 +2,6 @@
 
 import datetime
 import decimal
-import hashlib
-import json
 import secrets
 from typing import Any
 
@@ -19,6 +17,7 @@ from dialogue.core.services import save_audited
 from dialogue.cycles.models import Consultation, Cycle, Proposal
 from dialogue.members.models import Member, Person
 from dialogue.surveys import rules, selectors, store
+from dialogue.surveys.fingerprints import fingerprint
 from dialogue.surveys.models import (
     Answer,
     Option,
@@ -582,32 +581,6 @@ def _canonical(cleaned, option_comments, comment) -> dict[str, Any]:
         "option_comments": {str(k): v for k, v in sorted(option_comments.items()) if v},
         "comment": comment,
     }
-
-
-def fingerprint(
-    *,
-    survey_id: int,
-    member_code: str,
-    version: int,
-    content: dict,
-    receipt: str,
-    submitted_at: datetime.datetime | None = None,
-    previous: str = "",
-) -> str:
-    """The SHA-256 fingerprint a delegation can look for in the published list.
-
-    It covers the answers, the receipt code, the submission time and the previous
-    version's fingerprint, so a delegation's versions form a chain that cannot be
-    rewritten without every later fingerprint changing.
-    """
-    when = submitted_at.astimezone(datetime.UTC).isoformat() if submitted_at else ""
-    payload = json.dumps(
-        [survey_id, member_code, version, content, receipt, when, previous],
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _keep_answers(response: Response, answers: list[Answer]) -> None:

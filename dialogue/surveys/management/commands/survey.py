@@ -1,9 +1,11 @@
-"""`dialogue survey open|close|tally|remind`: run a survey of the membership from the command line.
+"""`dialogue survey open|close|tally|remind|verify`: run a survey of the membership from the
+command line.
 
     dialogue survey open 12 [--opens 2007-07-02T09:00] [--closes 2007-07-16T18:00]
     dialogue survey close 12
     dialogue survey tally 12
     dialogue survey remind [12 | due]
+    dialogue survey verify 12     # every stored version recomputes its fingerprint
 
 Times are Geneva time. Writes act as the system unless `--as EMAIL` names a staff account.
 """
@@ -25,9 +27,9 @@ from dialogue.core.errors import DomainError
 from dialogue.members.management.accounts import staff_account
 from dialogue.members.models import Member
 from dialogue.surveys import selectors, services, tasks
-from dialogue.surveys.models import Survey
+from dialogue.surveys.models import ResponseVersion, Survey
 
-ACTIONS = ("open", "close", "tally", "remind")
+ACTIONS = ("open", "close", "tally", "remind", "verify")
 TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
@@ -58,8 +60,9 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:
         return _(
-            "Open (publish), close, tally or send the reminders of a survey. Times are "
-            "Geneva time; writes act as the system unless --as names a staff account."
+            "Open (publish), close, tally, send the reminders of a survey, or verify its "
+            "stored responses against their fingerprints. Times are Geneva time; writes act "
+            "as the system unless --as names a staff account."
         )
 
     def add_arguments(self, parser):
@@ -113,6 +116,8 @@ class Command(BaseCommand):
                 )
             elif action == "tally":
                 self._tally(target)
+            elif action == "verify":
+                self._verify(target)
             else:
                 self._remind(actor, target)
         except DomainError as error:
@@ -150,6 +155,34 @@ class Command(BaseCommand):
         self.stdout.write(
             _("%(count)d reminder e-mails sent for survey %(id)d “%(title)s”.")
             % {"count": sent, "id": survey.pk, "title": survey.title}
+        )
+
+    def _verify(self, survey: Survey) -> None:
+        found = selectors.history_problems(survey)
+        if found:
+            for code, breaks in found.items():
+                for problem in breaks:
+                    self.stderr.write(f"{code}: {problem}")
+            raise CommandError(
+                _(
+                    "The stored responses of %(count)d delegations to survey %(id)d do not "
+                    "match their fingerprints (listed above)."
+                )
+                % {"count": len(found), "id": survey.pk}
+            )
+        versions = ResponseVersion.objects.filter(survey=survey).count()
+        self.stdout.write(
+            _(
+                "Survey %(id)d “%(title)s”: %(versions)d stored versions of %(responses)d "
+                "responses; every fingerprint recomputes and every current response is its "
+                "last version."
+            )
+            % {
+                "id": survey.pk,
+                "title": survey.title,
+                "versions": versions,
+                "responses": survey.responses.count(),
+            }
         )
 
     # --- tally --------------------------------------------------------------------------
