@@ -28,10 +28,16 @@ def pytest_configure(config):
     _let_test_flushes_empty_the_audit_trail()
 
 
+APPEND_ONLY_TABLES = {
+    "core_auditentry": "the audit trail is append-only",
+    "surveys_responseversion": "the history of responses is append-only",
+}
+
+
 def _let_test_flushes_empty_the_audit_trail():
     """Transactional tests empty every table afterwards; on SQLite that is a DELETE,
-    which the audit trail's trigger refuses, so the flush lifts it for its own
-    statement only. (PostgreSQL flushes with TRUNCATE, which the trigger allows.)"""
+    which the triggers of the append-only tables refuse, so the flush lifts them for its
+    own statements only. (PostgreSQL flushes with TRUNCATE, which the triggers allow.)"""
     from django.db.backends.sqlite3 import base  # noqa: F401  (loads the module graph)
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
@@ -39,13 +45,15 @@ def _let_test_flushes_empty_the_audit_trail():
 
     def sql_flush(self, style, tables, **kwargs):
         statements = original(self, style, tables, **kwargs)
-        if "core_auditentry" not in tables:
-            return statements
+        guarded = [table for table in APPEND_ONLY_TABLES if table in tables]
         return [
-            "DROP TRIGGER IF EXISTS core_auditentry_no_delete;",
+            *(f"DROP TRIGGER IF EXISTS {table}_no_delete;" for table in guarded),
             *statements,
-            "CREATE TRIGGER core_auditentry_no_delete BEFORE DELETE ON core_auditentry "
-            "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+            *(
+                f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_TABLES[table]}'); END;"
+                for table in guarded
+            ),
         ]
 
     DatabaseOperations.sql_flush = sql_flush

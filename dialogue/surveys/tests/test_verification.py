@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -185,10 +186,33 @@ def test_the_command_confirms_a_history_that_recomputes(answered, capsys):
     assert "every fingerprint recomputes" in out
 
 
+def test_the_database_refuses_to_change_or_delete_a_stored_version(answered):
+    version = ResponseVersion.objects.filter(survey=answered).first()
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ResponseVersion.objects.filter(pk=version.pk).update(receipt="0000-0000-0000-0000")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ResponseVersion.objects.filter(pk=version.pk).delete()
+
+    assert ResponseVersion.objects.get(pk=version.pk).receipt == version.receipt
+
+
+def _tamper(version: ResponseVersion, **changes) -> None:
+    """Change a stored version as someone with the database's own rights could: first
+    dropping the trigger that refuses it (the test's transaction brings it back)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "DROP TRIGGER surveys_responseversion_no_change ON surveys_responseversion"
+            )
+        else:
+            cursor.execute("DROP TRIGGER surveys_responseversion_no_update")
+    ResponseVersion.objects.filter(pk=version.pk).update(**changes)
+
+
 def test_the_command_names_the_delegation_whose_stored_answer_was_changed(answered, capsys):
     version = ResponseVersion.objects.get(survey=answered, member__code="CIV", version=1)
-    content = {**version.content, "comment": "Version 1, changed afterwards"}
-    ResponseVersion.objects.filter(pk=version.pk).update(content=content)
+    _tamper(version, content={**version.content, "comment": "Version 1, changed afterwards"})
 
     with pytest.raises(CommandError, match="1 delegations"):
         call_command("survey", "verify", str(answered.pk))
