@@ -36,9 +36,18 @@ def test_a_form_sent_without_its_csrf_token_explains_that_nothing_was_saved():
     assert "CSRF verification failed" not in page.content.decode()
 
 
-def test_a_body_over_the_upload_limit_gets_a_400_page_saying_nothing_was_saved(client, settings):
+def test_a_body_over_the_limit_gets_a_413_page_saying_nothing_was_read(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     page = client.post("/en/portal/login/", {"username": "x" * 2048, "password": "y"})
+
+    assert page.status_code == 413
+    assert "<h1>What was sent is too large</h1>" in page.content.decode()
+    assert "Nothing was read or saved" in page.content.decode()
+
+
+def test_a_form_with_too_many_fields_gets_a_400_page_saying_nothing_was_saved(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    page = client.post("/en/portal/login/", {f"field{n}": "x" for n in range(20)})
 
     assert page.status_code == 400
     assert "<h1>The request could not be read</h1>" in page.content.decode()
