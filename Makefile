@@ -38,7 +38,7 @@ TEST_DEBIAN_PACKAGES := gettext postgresql-15 libpango-1.0-0 libpangoft2-1.0-0 l
 	chromium $(NPM_DEBIAN_PACKAGES)
 
 .PHONY: help demo test lint format messages compilemessages check-migrations check-deploy check-messages check-security \
-	check-fuzz fuzz nightly test-both test-sqlite test-postgres bench install install-test clean distclean
+	check-fuzz check-dependencies fuzz nightly test-both test-sqlite test-postgres bench install install-test clean distclean
 
 help:
 	@echo "make demo          install, load the demo data and serve on http://$(HOST):$(PORT)"
@@ -49,6 +49,7 @@ help:
 	@echo "make fuzz          fuzz each parser for a million runs or ten minutes (FUZZ_ARGS=... to change)"
 	@echo "make check-fuzz    fuzz each parser for a few seconds, as make test does"
 	@echo "make nightly       the long runs: crash tests of 10,000 submissions, backups under load, make fuzz"
+	@echo "make check-dependencies  security-sensitive dependencies on their newest patch (asks the index)"
 	@echo "make lint          ruff check and ruff format --check"
 	@echo "make format        sort imports and format the code with ruff"
 	@echo "make messages      update the French and Spanish .po files, then compile them"
@@ -232,7 +233,7 @@ check-fuzz: install-test compilemessages
 # its time limit short of these fails. Then the negative control (a build answering
 # before it commits) must be caught in 3 runs of 3, and every fuzzer runs ten minutes.
 NIGHTLY_CRASH_ARGS ?= --ballots 10000 --kill-every 2 --min-kills-mid-request 50 --time-limit 3600
-nightly: install-test compilemessages
+nightly: install-test compilemessages check-dependencies
 	@echo "==> Crash test on SQLite"
 	$(TEST_ENV) -u DATABASE_URL $(BIN)/python tools/crashtest.py --db sqlite $(NIGHTLY_CRASH_ARGS)
 	@echo "==> Crash test on PostgreSQL, the database stopped every 10 s as well"
@@ -248,6 +249,11 @@ nightly: install-test compilemessages
 			--ballots 100 --clients 4 --kill-every 1.5 --min-kills 3 --time-limit 300 || exit 1; \
 	done
 	@$(MAKE) fuzz
+
+# The security-sensitive dependencies are on the newest patch release of their series
+# (Django's lowest allowed version too); asks the package index, so not in `make test`.
+check-dependencies: install-test
+	$(BIN)/python tools/check-dependencies.py
 
 # --- benchmarks -------------------------------------------------------------
 
