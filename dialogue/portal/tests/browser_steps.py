@@ -72,10 +72,10 @@ class ThemeSurvey:
     options: list[int]
 
 
-def open_theme_survey() -> ThemeSurvey:
+def open_theme_survey(open_for: datetime.timedelta = datetime.timedelta(days=14)) -> ThemeSurvey:
     """A new current cycle (the latest) with three candidate themes and no theme yet, and its
-    theme survey: rank up to three themes (Borda), open now for two weeks to all members and
-    observers, written and published through the services as staff would."""
+    theme survey: rank up to three themes (Borda), open now for two weeks (or `open_for`) to
+    all members and observers, written and published through the services as staff would."""
     staff = user(STAFF)
     cycle = cycles.cycle_save(
         actor=staff,
@@ -129,7 +129,7 @@ def open_theme_survey() -> ThemeSurvey:
         actor=staff,
         survey=survey,
         opens_at=now - datetime.timedelta(hours=1),
-        closes_at=now + datetime.timedelta(days=14),
+        closes_at=now + open_for,
         now=now,
     )
     options = list(question.options.order_by("position").values_list("pk", flat=True))

@@ -108,6 +108,40 @@ def test_a_focal_point_ranks_the_themes_then_changes_the_ranking_and_sees_the_ne
 
 
 @pytest.mark.browser
+def test_an_answer_sent_after_the_close_is_refused_and_results_show_only_once_published(
+    demo, live_server, page, monkeypatch
+):
+    data = open_theme_survey(open_for=datetime.timedelta(minutes=5))
+    first, second, third = (theme.title_en for theme in data.themes)
+    origin = live_server.url
+    survey_page = f"{origin}/en/portal/surveys/{data.survey.pk}/"
+    results_page = f"{survey_page}results/"
+    log_in(page, origin, FOCAL_POINT)
+    page.goto(survey_page)
+    _rank(page, [first, second, third])
+
+    after_close = data.survey.closes_at + datetime.timedelta(seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: after_close)
+    with page.expect_response(lambda answer: answer.request.method == "POST") as sent:
+        page.get_by_role("button", name="Submit your delegation's answer").click()
+
+    assert sent.value.status == 400
+    assert "no response can be accepted" in page.locator("main").inner_text()
+    assert not Response.objects.filter(survey=data.survey).exists()
+    assert page.goto(results_page).status == 404
+
+    staff = user(STAFF)
+    surveys.survey_close(actor=staff, survey=data.survey, now=after_close)
+    surveys.survey_publish_results(actor=staff, survey=data.survey, now=after_close)
+    shown = page.goto(results_page)
+
+    assert shown.status == 200
+    text = page.locator("main").inner_text()
+    assert all(title in text for title in (first, second, third))
+    save_screenshot(page, "scenario-refused-after-the-close-then-results")
+
+
+@pytest.mark.browser
 def test_staff_close_the_survey_see_turnout_and_results_and_the_decision_sets_the_home_theme(
     demo, live_server, page
 ):
