@@ -116,7 +116,6 @@ HELPERS = {
     "dialogue.members.services.can_manage_delegation": "permission check",
     "dialogue.members.services.member_clean_data": "input cleaning",
     "dialogue.members.services.person_check": "validation",
-    "dialogue.surveys.services.fingerprint": "pure function",
     "dialogue.surveys.services.is_eligible": "rule check",
     "dialogue.documents.search.rebuild_index": "writes only the search index (NOT_AUDITED)",
     "dialogue.documents.search.reindex_document": "writes only the search index (NOT_AUDITED)",
