@@ -39,3 +39,14 @@ def message_list(
 def failed_count() -> int:
     """How many e-mails failed after their last attempt and wait for staff."""
     return Message.objects.filter(status=Message.Status.FAILED).count()
+
+
+def queued_since(*, kind: str, about, since: datetime.datetime) -> bool:
+    """True when an e-mail of `kind` about the object `about` was queued after `since`
+    (whatever became of it): a sender that may go out only so often asks this first."""
+    return Message.objects.filter(
+        kind=kind,
+        about_type=about._meta.label_lower,
+        about_id=str(about.pk),
+        created_at__gt=since,
+    ).exists()

@@ -13,6 +13,7 @@ from dialogue.core.actors import SYSTEM, has_staff_rights, require_staff
 from dialogue.core.errors import DomainError, NotPermitted
 from dialogue.core.models import AuditEntry
 from dialogue.core.services import save_audited
+from dialogue.mail import selectors as mail_selectors
 from dialogue.mail import services as mail
 from dialogue.mail.models import Message
 from dialogue.members import exports, rules
@@ -491,13 +492,11 @@ def password_reset_mail(
     that the form cannot be used to flood a mailbox. Audited on the account, by the
     platform (the person asking is not logged in)."""
     User.objects.select_for_update().filter(pk=user.pk).first()
-    recent = Message.objects.filter(
+    if mail_selectors.queued_since(
         kind=Message.Kind.PASSWORD_RESET,
-        about_type=user._meta.label_lower,
-        about_id=str(user.pk),
-        created_at__gt=clock.now() - PASSWORD_RESET_INTERVAL,
-    )
-    if recent.exists():
+        about=user,
+        since=clock.now() - PASSWORD_RESET_INTERVAL,
+    ):
         return False
     mail.queue(
         to=[user.email],

@@ -37,6 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dialogue.core import audit, clock
 from dialogue.core.errors import DomainError
 from dialogue.core.models import AuditEntry
+from dialogue.mail import selectors as mail_selectors
 from dialogue.mail import services as mail
 from dialogue.mail.models import Message
 
@@ -136,13 +137,11 @@ def enrolment_link_send(*, user, link: Callable[[str], str]) -> Message | None:
     app (`link` makes the link's address from its token). Sends nothing, and returns None,
     when one went out for the same device within ENROLMENT_MAIL_INTERVAL."""
     device = enrolment_device(user=user)
-    recent = Message.objects.filter(
+    if mail_selectors.queued_since(
         kind=Message.Kind.SECOND_FACTOR,
-        about_type=device._meta.label_lower,
-        about_id=str(device.pk),
-        created_at__gt=clock.now() - ENROLMENT_MAIL_INTERVAL,
-    )
-    if recent.exists():
+        about=device,
+        since=clock.now() - ENROLMENT_MAIL_INTERVAL,
+    ):
         return None
     minutes = int(ENROLMENT_LINK_AGE.total_seconds() // 60)
     address = link(enrolment_link_token(device))
