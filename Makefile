@@ -182,7 +182,7 @@ test-sqlite: install-test compilemessages
 test-postgres: install-test compilemessages
 	@echo "==> Test suite on PostgreSQL"
 	@start=$$SECONDS; \
-	status=0; $(TEST_ENV) PYTHON=$(BIN)/python HYPOTHESIS_PROFILE=ci DIALOGUE_REQUIRE_BROWSER=1 bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	status=0; $(TEST_ENV) PYTHON=$(BIN)/python HYPOTHESIS_PROFILE=ci-postgres DIALOGUE_REQUIRE_BROWSER=1 bash tools/with-postgres $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	echo "PostgreSQL run: $$((SECONDS - start)) s"; exit $$status
 
 # --- fuzzing ----------------------------------------------------------------

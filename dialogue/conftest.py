@@ -12,10 +12,14 @@ from dialogue.members.tests.factories import (
     StaffUserFactory,
 )
 
-# Property tests try 1,000 examples each in `make test` (RELIABILITY S9), 50 while
-# working on the code: HYPOTHESIS_PROFILE=ci or dev (the default).
+# Property tests try 1,000 examples each in `make test` on SQLite (RELIABILITY S9), 200 in
+# its PostgreSQL run, which runs beside it and is the longer of the two, and 50 while
+# working on the code: HYPOTHESIS_PROFILE=ci, ci-postgres or dev (the default).
 settings.register_profile(
     "ci", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci-postgres", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
